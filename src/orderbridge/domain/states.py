@@ -1,0 +1,91 @@
+"""Order state machines: each enum has its table of allowed moves and one guard.
+
+Every state change in orderbridge goes through :func:`transition_to`, so a move the
+table does not list is refused in one place (django-oscar's pipeline idea).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, TypeVar
+
+
+class OrderStatus(StrEnum):
+    """orderbridge's own lifecycle of an order (the marketplace's status is kept apart)."""
+
+    PENDING = "pending"
+    UNSHIPPED = "unshipped"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    COMPLETE = "complete"
+    CANCELED = "canceled"
+
+
+class ImportStatus(StrEnum):
+    """Whether the order could be created in full ("Status of import from channel")."""
+
+    COMPLETE = "complete"
+    BLOCKED = "blocked"
+
+
+class ExportStatus(StrEnum):
+    """Where the order stands on its way to the OMS ("Status of export to OMS")."""
+
+    NOT_EXPORTED = "not_exported"
+    SCHEDULED = "scheduled"
+    BEING_EXPORTED = "being_exported"
+    EXPORTED = "exported"
+    EXPORT_FAILED = "export_failed"
+
+
+_O = OrderStatus
+ORDER_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    # The marketplace is the truth for its own status, so a re-import may skip steps
+    # (an order first seen as shipped) but never goes backwards out of an end state.
+    _O.PENDING: frozenset({_O.UNSHIPPED, _O.PARTIALLY_SHIPPED, _O.SHIPPED, _O.CANCELED}),
+    _O.UNSHIPPED: frozenset({_O.PARTIALLY_SHIPPED, _O.SHIPPED, _O.CANCELED}),
+    _O.PARTIALLY_SHIPPED: frozenset({_O.SHIPPED, _O.CANCELED}),
+    _O.SHIPPED: frozenset({_O.COMPLETE}),
+    _O.COMPLETE: frozenset(),
+    _O.CANCELED: frozenset(),
+}
+
+IMPORT_TRANSITIONS: dict[ImportStatus, frozenset[ImportStatus]] = {
+    ImportStatus.BLOCKED: frozenset({ImportStatus.COMPLETE}),
+    # A complete order can become blocked again when a re-import brings a line whose
+    # SKU is unknown; the blocker is then shown and re-checked.
+    ImportStatus.COMPLETE: frozenset({ImportStatus.BLOCKED}),
+}
+
+_E = ExportStatus
+EXPORT_TRANSITIONS: dict[ExportStatus, frozenset[ExportStatus]] = {
+    _E.NOT_EXPORTED: frozenset({_E.SCHEDULED}),
+    _E.SCHEDULED: frozenset({_E.BEING_EXPORTED}),
+    # Back to scheduled when a retryable failure will be tried again.
+    _E.BEING_EXPORTED: frozenset({_E.EXPORTED, _E.EXPORT_FAILED, _E.SCHEDULED}),
+    _E.EXPORTED: frozenset(),
+    # An operator may retry a failed export.
+    _E.EXPORT_FAILED: frozenset({_E.SCHEDULED}),
+}
+
+_TABLES: dict[type, dict[Any, frozenset[Any]]] = {
+    OrderStatus: ORDER_TRANSITIONS,
+    ImportStatus: IMPORT_TRANSITIONS,
+    ExportStatus: EXPORT_TRANSITIONS,
+}
+
+S = TypeVar("S", OrderStatus, ImportStatus, ExportStatus)
+
+
+def can_transition(current: S, target: S) -> bool:
+    """True when the table allows ``current → target`` (staying put is always allowed)."""
+    return current == target or target in _TABLES[type(current)][current]
+
+
+def transition_to(current: S, target: S) -> S:
+    """The one guard: return ``target`` if the move is allowed, else raise InvalidTransition."""
+    from orderbridge.domain.errors import InvalidTransition
+
+    if not can_transition(current, target):
+        raise InvalidTransition(type(current).__name__, current.value, target.value)
+    return target

@@ -1,0 +1,86 @@
+"""Structured logs (structlog) and the Prometheus figures served at ``/metrics``.
+
+Logs carry ids (connection, order, outbox item), never credentials or buyer data.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from orderbridge.marketplaces.base import CallRecord
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+ORDERS_IMPORTED = Counter(
+    "orderbridge_orders_imported",
+    "Orders written by imports, by result (created, updated).",
+    ["channel", "result"],
+    registry=REGISTRY,
+)
+IMPORT_RUNS = Counter(
+    "orderbridge_import_runs",
+    "Import runs by outcome.",
+    ["channel", "status"],
+    registry=REGISTRY,
+)
+EXPORTS = Counter(
+    "orderbridge_exports",
+    "Export attempts by result (exported, retry, failed).",
+    ["target_kind", "result"],
+    registry=REGISTRY,
+)
+MARKETPLACE_CALLS = Counter(
+    "orderbridge_marketplace_calls",
+    "HTTP calls to marketplaces by channel, operation and status.",
+    ["channel", "operation", "status"],
+    registry=REGISTRY,
+)
+MARKETPLACE_CALL_SECONDS = Histogram(
+    "orderbridge_marketplace_call_seconds",
+    "Duration of marketplace calls.",
+    ["channel", "operation"],
+    registry=REGISTRY,
+)
+QUEUE_DEPTH = Gauge(
+    "orderbridge_outbox_depth",
+    "Outbox rows by status (pending, running, dead).",
+    ["status"],
+    registry=REGISTRY,
+)
+OLDEST_PENDING_SECONDS = Gauge(
+    "orderbridge_outbox_oldest_pending_seconds",
+    "Age of the oldest pending or running outbox row.",
+    registry=REGISTRY,
+)
+
+
+def observe_call(record: CallRecord) -> None:
+    status = str(record.status)
+    MARKETPLACE_CALLS.labels(record.channel, record.operation, status).inc()
+    MARKETPLACE_CALL_SECONDS.labels(record.channel, record.operation).observe(record.seconds)
+
+
+def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
+    logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level.upper())
+    renderer: structlog.types.Processor = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+
+
+log = structlog.get_logger("orderbridge")

@@ -1,0 +1,1 @@
+"""Export targets (webhook, files) that hand orders to the merchant's OMS."""

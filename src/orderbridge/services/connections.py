@@ -1,0 +1,222 @@
+"""Connections and export targets: create, change, enable or disable, and test them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from orderbridge.marketplaces.base import ConnectionConfig, Connector
+from orderbridge.marketplaces.errors import MarketplaceError
+from orderbridge.marketplaces.registry import factory_for
+from orderbridge.oms.base import TargetConfig
+from orderbridge.oms.targets import validate_target_settings
+from orderbridge.services.context import ServiceContext
+from orderbridge.services.errors import Conflict, InvalidInput, NotFound
+from orderbridge.store.feeds import ORDERS, ensure_feed
+from orderbridge.store.tables import connections, export_targets
+
+MIN_INTERVAL_SECONDS = 30
+DEFAULT_INTERVAL_SECONDS = 300
+DEFAULT_OVERLAP_SECONDS = 600
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionSpec:
+    """What a user gives to create a connection; credentials are write-only."""
+
+    name: str
+    channel: str
+    credentials: dict[str, str]
+    options: dict[str, Any]
+    import_enabled: bool = True
+    import_interval_seconds: int = DEFAULT_INTERVAL_SECONDS
+    overlap_seconds: int = DEFAULT_OVERLAP_SECONDS
+    auto_export: bool = True
+    export_target: str | None = None
+
+
+UPDATABLE = {
+    "import_enabled",
+    "import_interval_seconds",
+    "overlap_seconds",
+    "auto_export",
+    "export_target",
+    "options",
+    "credentials",
+}
+
+
+def _check_interval(seconds: int) -> None:
+    if seconds < MIN_INTERVAL_SECONDS:
+        raise InvalidInput(
+            f"import interval {seconds}s is below the minimum of {MIN_INTERVAL_SECONDS}s",
+            field="import_interval_seconds",
+        )
+
+
+def _check_overlap(seconds: int) -> None:
+    if seconds < 0:
+        raise InvalidInput("overlap cannot be negative", field="overlap_seconds")
+
+
+def _validate_channel(channel: str, credentials: dict[str, str], options: dict[str, Any]) -> None:
+    try:
+        factory_for(channel).validate_settings(credentials, options)
+    except MarketplaceError as exc:
+        raise InvalidInput(exc.message, field="credentials") from exc
+
+
+async def _target_id(ctx: ServiceContext, name: str | None) -> int | None:
+    if name is None:
+        return None
+    async with ctx.db.read() as conn:
+        found = (
+            await conn.execute(select(export_targets.c.id).where(export_targets.c.name == name))
+        ).scalar()
+    if found is None:
+        raise InvalidInput(f"export target {name!r} does not exist", field="export_target")
+    return int(found)
+
+
+async def create_connection(ctx: ServiceContext, spec: ConnectionSpec) -> int:
+    _check_interval(spec.import_interval_seconds)
+    _check_overlap(spec.overlap_seconds)
+    _validate_channel(spec.channel, spec.credentials, spec.options)
+    target_id = await _target_id(ctx, spec.export_target)
+    now = ctx.clock()
+    try:
+        async with ctx.db.write() as conn:
+            result = await conn.execute(
+                connections.insert()
+                .values(
+                    name=spec.name,
+                    channel=spec.channel,
+                    credentials_encrypted=ctx.box.encrypt_json(spec.credentials),
+                    options=spec.options,
+                    import_enabled=spec.import_enabled,
+                    import_interval_seconds=spec.import_interval_seconds,
+                    overlap_seconds=spec.overlap_seconds,
+                    auto_export=spec.auto_export,
+                    export_target_id=target_id,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .returning(connections.c.id)
+            )
+            connection_id = int(result.scalar_one())
+            await ensure_feed(conn, connection_id, ORDERS, now)
+    except IntegrityError as exc:
+        raise Conflict(f"a connection named {spec.name!r} exists already", field="name") from exc
+    ctx.wake()
+    return connection_id
+
+
+async def connection_row(ctx: ServiceContext, name_or_id: str | int) -> dict[str, Any]:
+    column = connections.c.id if isinstance(name_or_id, int) else connections.c.name
+    async with ctx.db.read() as conn:
+        row = (await conn.execute(select(connections).where(column == name_or_id))).mappings()
+        found = row.first()
+    if found is None:
+        raise NotFound(f"connection {name_or_id!r} does not exist")
+    return dict(found)
+
+
+async def update_connection(
+    ctx: ServiceContext, name_or_id: str | int, changes: dict[str, Any]
+) -> None:
+    unknown = set(changes) - UPDATABLE
+    if unknown:
+        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", field=min(unknown))
+    row = await connection_row(ctx, name_or_id)
+    values: dict[str, Any] = {}
+    if "import_interval_seconds" in changes:
+        _check_interval(int(changes["import_interval_seconds"]))
+        values["import_interval_seconds"] = int(changes["import_interval_seconds"])
+    if "overlap_seconds" in changes:
+        _check_overlap(int(changes["overlap_seconds"]))
+        values["overlap_seconds"] = int(changes["overlap_seconds"])
+    for flag in ("import_enabled", "auto_export"):
+        if flag in changes:
+            values[flag] = bool(changes[flag])
+    if "export_target" in changes:
+        values["export_target_id"] = await _target_id(ctx, changes["export_target"])
+    credentials = ctx.box.decrypt_json(row["credentials_encrypted"])
+    options = dict(row["options"])
+    if "credentials" in changes or "options" in changes:
+        credentials = {**credentials, **changes.get("credentials", {})}
+        options = {**options, **changes.get("options", {})}
+        _validate_channel(row["channel"], credentials, options)
+        values["credentials_encrypted"] = ctx.box.encrypt_json(credentials)
+        values["options"] = options
+    if not values:
+        return
+    async with ctx.db.write() as conn:
+        await conn.execute(
+            update(connections)
+            .where(connections.c.id == row["id"])
+            .values(**values, updated_at=ctx.clock())
+        )
+
+
+def connector_for(ctx: ServiceContext, row: dict[str, Any]) -> Connector:
+    config = ConnectionConfig(
+        connection_id=row["id"],
+        name=row["name"],
+        credentials=ctx.box.decrypt_json(row["credentials_encrypted"]),
+        options=dict(row["options"]),
+        observer=ctx.observer,
+    )
+    return ctx.build_connector(row["channel"], config)
+
+
+async def test_connection(ctx: ServiceContext, name_or_id: str | int) -> str:
+    """One cheap authenticated call; returns "ok" or the classified error's message."""
+    connector = connector_for(ctx, await connection_row(ctx, name_or_id))
+    try:
+        await connector.check()
+    except MarketplaceError as exc:
+        return f"{exc.error_class.value}: {exc.message}"
+    finally:
+        await connector.aclose()
+    return "ok"
+
+
+async def create_export_target(
+    ctx: ServiceContext, *, name: str, kind: str, settings: dict[str, Any], secret: str | None
+) -> int:
+    try:
+        validate_target_settings(kind, settings, secret)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="settings") from exc
+    now = ctx.clock()
+    try:
+        async with ctx.db.write() as conn:
+            result = await conn.execute(
+                export_targets.insert()
+                .values(
+                    name=name,
+                    kind=kind,
+                    settings=settings,
+                    secret_encrypted=ctx.box.encrypt(secret) if secret else None,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .returning(export_targets.c.id)
+            )
+            return int(result.scalar_one())
+    except IntegrityError as exc:
+        raise Conflict(f"an export target named {name!r} exists already", field="name") from exc
+
+
+def target_config(ctx: ServiceContext, row: dict[str, Any]) -> TargetConfig:
+    secret = row["secret_encrypted"]
+    return TargetConfig(
+        target_id=row["id"],
+        name=row["name"],
+        kind=row["kind"],
+        settings=dict(row["settings"]),
+        secret=ctx.box.decrypt(secret) if secret else None,
+    )

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy tables, the engine for SQLite and PostgreSQL, repositories, migrations."""

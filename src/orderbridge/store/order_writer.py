@@ -1,0 +1,189 @@
+"""Writes one page of imported orders: idempotent, monotonic, with its events.
+
+Runs inside the caller's write transaction. The unique key (connection, external id)
+decides what is new, so two importers racing on the same orders cannot both create one:
+the loser's insert does nothing and its order is handled as an update instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from orderbridge.domain.changes import diff_fields
+from orderbridge.domain.errors import InvalidTransition
+from orderbridge.domain.events import OrderEventKind
+from orderbridge.domain.order import OrderSnapshot
+from orderbridge.domain.states import ExportStatus, ImportStatus, OrderStatus, transition_to
+from orderbridge.store.dialect_insert import insert_for
+from orderbridge.store.order_rows import comparable, comparable_from_rows, line_values, order_values
+from orderbridge.store.tables import order_events, order_lines, orders
+
+
+@dataclass(slots=True)
+class PageOutcome:
+    created: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    unchanged: int = 0
+    stale: int = 0  # older than what we hold: an overlap re-read or an out-of-order page
+    status_conflicts: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def touched(self) -> list[int]:
+        return self.created + self.updated
+
+
+async def upsert_page(
+    conn: AsyncConnection,
+    connection_id: int,
+    snapshots: list[OrderSnapshot],
+    *,
+    now: datetime,
+    actor: str,
+) -> PageOutcome:
+    outcome = PageOutcome()
+    by_id = _latest_per_order(snapshots)
+    if not by_id:
+        return outcome
+    existing = await _lock_existing(conn, connection_id, list(by_id))
+    fresh = [snap for ext, snap in by_id.items() if ext not in existing]
+    created = await _insert_new(conn, connection_id, fresh, now)
+    outcome.created.extend(created.values())
+    events: list[dict[str, Any]] = [
+        _event(order_id, OrderEventKind.IMPORTED, now, actor, {"external_id": ext})
+        for ext, order_id in created.items()
+    ]
+    lines = [
+        line_values(created[snap.external_id], line)
+        for snap in fresh
+        if snap.external_id in created
+        for line in snap.lines
+    ]
+    # Lost the race for these: another importer inserted them between our read and insert.
+    raced = [snap.external_id for snap in fresh if snap.external_id not in created]
+    if raced:
+        existing.update(await _lock_existing(conn, connection_id, raced))
+    for ext, row in existing.items():
+        await _apply_update(conn, row, by_id[ext], now, actor, outcome, events, lines)
+    if lines:
+        await conn.execute(order_lines.insert(), lines)
+    if events:
+        await conn.execute(order_events.insert(), events)
+    return outcome
+
+
+def _latest_per_order(snapshots: list[OrderSnapshot]) -> dict[str, OrderSnapshot]:
+    latest: dict[str, OrderSnapshot] = {}
+    for snap in snapshots:
+        held = latest.get(snap.external_id)
+        if held is None or snap.last_updated_at >= held.last_updated_at:
+            latest[snap.external_id] = snap
+    return latest
+
+
+async def _lock_existing(
+    conn: AsyncConnection, connection_id: int, external_ids: list[str]
+) -> dict[str, Any]:
+    query = select(orders).where(
+        orders.c.connection_id == connection_id, orders.c.external_id.in_(external_ids)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    rows = (await conn.execute(query)).mappings().all()
+    return {row["external_id"]: row for row in rows}
+
+
+async def _insert_new(
+    conn: AsyncConnection, connection_id: int, fresh: list[OrderSnapshot], now: datetime
+) -> dict[str, int]:
+    if not fresh:
+        return {}
+    values = [
+        {
+            **order_values(snap),
+            "connection_id": connection_id,
+            "external_id": snap.external_id,
+            "status": snap.status.value,
+            "import_status": ImportStatus.COMPLETE.value,
+            "export_status": ExportStatus.NOT_EXPORTED.value,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for snap in fresh
+    ]
+    statement = (
+        insert_for(conn, orders)
+        .on_conflict_do_nothing(index_elements=["connection_id", "external_id"])
+        .returning(orders.c.id, orders.c.external_id)
+    )
+    result = await conn.execute(statement, values)
+    return {row.external_id: row.id for row in result}
+
+
+async def _apply_update(
+    conn: AsyncConnection,
+    row: Any,
+    snap: OrderSnapshot,
+    now: datetime,
+    actor: str,
+    outcome: PageOutcome,
+    events: list[dict[str, Any]],
+    lines: list[dict[str, Any]],
+) -> None:
+    order_id = row["id"]
+    if snap.last_updated_at < row["last_updated_at"]:
+        outcome.stale += 1
+        return
+    stored_lines = (
+        (
+            await conn.execute(
+                select(order_lines)
+                .where(order_lines.c.order_id == order_id)
+                .order_by(order_lines.c.id)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    changes = diff_fields(comparable_from_rows(row, list(stored_lines)), comparable(snap))
+    if not changes:
+        outcome.unchanged += 1
+        return
+    values = order_values(snap)
+    new_status = OrderStatus(row["status"])
+    if snap.status.value != row["status"]:
+        try:
+            new_status = transition_to(OrderStatus(row["status"]), snap.status)
+            events.append(
+                _event(
+                    order_id,
+                    OrderEventKind.STATUS_CHANGED,
+                    now,
+                    actor,
+                    {"from": row["status"], "to": snap.status.value},
+                )
+            )
+        except InvalidTransition as refused:
+            # The marketplace moved an order out of an end state; keep ours and say so.
+            outcome.status_conflicts.append((snap.external_id, str(refused)))
+    changes.pop("status", None)
+    await conn.execute(
+        update(orders)
+        .where(orders.c.id == order_id)
+        .values(**values, status=new_status.value, updated_at=now)
+    )
+    await conn.execute(delete(order_lines).where(order_lines.c.order_id == order_id))
+    lines.extend(line_values(order_id, line) for line in snap.lines)
+    if changes:
+        events.append(_event(order_id, OrderEventKind.UPDATED, now, actor, {"changes": changes}))
+    outcome.updated.append(order_id)
+
+
+def _event(
+    order_id: int, kind: OrderEventKind, at: datetime, actor: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    return {"order_id": order_id, "kind": kind.value, "at": at, "actor": actor, "data": data}

@@ -1,0 +1,1 @@
+"""Running pending work (due polls, the outbox): embedded asyncio or distributed procrastinate."""

@@ -1,0 +1,70 @@
+"""The units of work both runners execute: due import polls, and draining the outbox.
+
+Both only claim rows and call the services; the rows in the database are the truth, so
+running these twice, or in several processes at once, is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from orderbridge.observability import log
+from orderbridge.services import exporting
+from orderbridge.services.context import ServiceContext
+from orderbridge.services.importing import ImportSummary, import_orders
+from orderbridge.store import feeds, outbox_queue
+from orderbridge.store.outbox_queue import EXPORT_ORDER
+
+
+async def due_polls(ctx: ServiceContext) -> list[int]:
+    async with ctx.db.read() as conn:
+        return await feeds.due_connection_ids(conn, feeds.ORDERS, ctx.clock())
+
+
+async def poll(ctx: ServiceContext, connection_id: int, *, owner: str) -> ImportSummary | None:
+    """One scheduled import; a connection leased by another worker is skipped, not waited on."""
+    try:
+        return await import_orders(ctx, connection_id, trigger="schedule", owner=owner)
+    except Exception:
+        log.exception("poll_crashed", connection_id=connection_id)
+        return None
+
+
+async def drain_outbox(ctx: ServiceContext, *, owner: str, batch: int, concurrency: int) -> int:
+    """Claim and deliver until nothing is due; returns how many rows were handled."""
+    handled = 0
+    gate = asyncio.Semaphore(concurrency)
+
+    async def run(item: outbox_queue.ClaimedItem) -> None:
+        async with gate:
+            try:
+                if item.kind == EXPORT_ORDER:
+                    await exporting.deliver(ctx, item, owner=owner)
+                else:
+                    log.error("unknown_outbox_kind", outbox_id=item.id, kind=item.kind)
+            except Exception:
+                # The lease expires and the row is claimed again; the crash stays visible.
+                log.exception("delivery_crashed", outbox_id=item.id, order_id=item.order_id)
+
+    while True:
+        async with ctx.db.write() as conn:
+            items = await outbox_queue.claim(
+                conn,
+                owner=owner,
+                now=ctx.clock(),
+                lease=timedelta(seconds=ctx.settings.lease_seconds),
+                limit=batch,
+            )
+        if not items:
+            return handled
+        await asyncio.gather(*(run(item) for item in items))
+        handled += len(items)
+
+
+async def seconds_until_due(ctx: ServiceContext, ceiling: float) -> float:
+    async with ctx.db.read() as conn:
+        due = await outbox_queue.next_due_at(conn)
+    if due is None:
+        return ceiling
+    return max(0.0, min(ceiling, (due - ctx.clock()).total_seconds()))
