@@ -13,6 +13,8 @@ from orderbridge.domain.money import Money
 from orderbridge.domain.order import Address, Buyer, OrderLine, OrderSnapshot, StoredOrder
 from orderbridge.domain.states import OrderStatus
 
+AMOUNT_SCALE = Decimal("0.0001")
+
 
 def order_values(snapshot: OrderSnapshot) -> dict[str, Any]:
     """Columns of ``orders`` that come from the marketplace (not orderbridge's own states)."""
@@ -56,7 +58,7 @@ def comparable(snapshot: OrderSnapshot) -> dict[str, Any]:
         "marketplace_status": snapshot.marketplace_status,
         "status": snapshot.status.value,
         "latest_ship_at": _iso(snapshot.latest_ship_at),
-        "total": str(snapshot.total.amount),
+        "total": _amount_text(snapshot.total.amount),
         "buyer": _compact(asdict(snapshot.buyer)),
         "shipping_address": (
             _compact(asdict(snapshot.shipping_address)) if snapshot.shipping_address else None
@@ -68,7 +70,7 @@ def comparable(snapshot: OrderSnapshot) -> dict[str, Any]:
             "sku": line.sku,
             "quantity_ordered": line.quantity_ordered,
             "quantity_shipped": line.quantity_shipped,
-            "total": str(line.total.amount),
+            "total": _amount_text(line.total.amount),
         }
     return facts
 
@@ -130,6 +132,12 @@ def stored_order(
         created_at=order["created_at"],
         updated_at=order["updated_at"],
     )
+
+
+def _amount_text(amount: Decimal) -> str:
+    # PostgreSQL hands back NUMERIC(18,4) with four places, SQLite the text as written;
+    # comparing at the column's scale keeps "19.99" and "19.9900" the same amount.
+    return str(amount.quantize(AMOUNT_SCALE))
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -1,0 +1,131 @@
+"""``orderbridge demo`` (what ``make run`` starts): sandbox channels, sandbox OMS, seeded hub.
+
+Two Amazon seller accounts are simulated on their own ports (each its own rate limits),
+the sandbox OMS receives the exports, and orderbridge serves on 127.0.0.1:8080. Seeding
+is idempotent: a restart reuses the connections and only mints a new demo API token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from orderbridge.cli.common import console
+from orderbridge.cli.servers import Served, serve_all, server_for, wait_started
+from orderbridge.config import get_settings
+from orderbridge.observability import configure_logging
+from orderbridge.services.context import ServiceContext
+from orderbridge.services.errors import Conflict
+
+if TYPE_CHECKING:
+    from orderbridge.sandbox.amazon import AmazonSimulatorSettings
+
+DEMO_OMS_SECRET = "demo-webhook-secret"  # noqa: S105 (a sandbox value, not a credential)
+HOST = "127.0.0.1"
+
+
+def demo(
+    port: Annotated[int, typer.Option(help="orderbridge's port")] = 8080,
+    orders: Annotated[int, typer.Option(help="Generated orders per marketplace")] = 40,
+) -> None:
+    """Start the demo: two sandbox Amazon accounts, a sandbox OMS, and orderbridge."""
+    from orderbridge.bootstrap import build_context
+    from orderbridge.sandbox.amazon import AmazonSimulatorSettings as Simulated
+    from orderbridge.sandbox.amazon import create_app as amazon_app
+    from orderbridge.sandbox.oms import create_app as oms_app
+    from orderbridge.web.app import create_app
+
+    settings = get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    accounts = {
+        "amazon-us": (
+            8101,
+            Simulated(
+                seed=1,
+                seller_id="A2DEMOSELLERUS",
+                marketplace_ids=("ATVPDKIKX0DER",),
+                initial_orders_per_marketplace=orders,
+            ),
+        ),
+        "amazon-eu": (
+            8102,
+            Simulated(
+                seed=2,
+                seller_id="A2DEMOSELLEREU",
+                marketplace_ids=("A1PA6795UKMFR9", "A1F83G8C2ARO7P", "A13V1IB3VIYZZH"),
+                initial_orders_per_marketplace=orders,
+            ),
+        ),
+    }
+    sandboxes = [
+        Served(f"Amazon simulator ({name})", amazon_app(sim), HOST, sim_port)
+        for name, (sim_port, sim) in accounts.items()
+    ]
+    sandboxes.append(Served("sandbox OMS", oms_app(DEMO_OMS_SECRET), HOST, 8201))
+
+    async def main() -> None:
+        ctx = build_context(settings)
+        sandbox_servers = [server_for(served) for served in sandboxes]
+        tasks = asyncio.gather(*(server.serve() for server in sandbox_servers))
+        await wait_started(sandbox_servers)
+        token = await _seed(ctx, accounts)
+        await ctx.db.dispose()
+        hub = Served("orderbridge", create_app(build_context(settings)), HOST, port)
+        console.rule("orderbridge demo")
+        console.print(f"orderbridge:   {hub.url}  (API docs {hub.url}/docs)")
+        for served in sandboxes:
+            console.print(f"{served.name}: {served.url}")
+        console.print(f"demo API token: [bold]{token}[/bold]")
+        console.print(f'try: curl -H "Authorization: Bearer {token}" {hub.url}/api/v1/orders')
+        try:
+            await serve_all([server_for(hub)])
+        finally:
+            for server in sandbox_servers:
+                server.should_exit = True
+            await tasks
+
+    asyncio.run(main())
+
+
+async def _seed(
+    ctx: ServiceContext, accounts: dict[str, tuple[int, AmazonSimulatorSettings]]
+) -> str:
+    from orderbridge.services.connections import (
+        ConnectionSpec,
+        create_connection,
+        create_export_target,
+    )
+    from orderbridge.services.tokens import create_token
+
+    with contextlib.suppress(Conflict):
+        await create_export_target(
+            ctx,
+            name="sandbox-oms",
+            kind="webhook",
+            settings={"url": "http://127.0.0.1:8201/webhooks/orders"},
+            secret=DEMO_OMS_SECRET,
+        )
+    for name, (port, sim) in accounts.items():
+        base = f"http://{HOST}:{port}"
+        spec = ConnectionSpec(
+            name=name,
+            channel="amazon",
+            credentials={
+                "client_id": sim.client_id,
+                "client_secret": sim.client_secret,
+                "refresh_token": sim.refresh_token,
+            },
+            options={
+                "marketplace_ids": list(sim.marketplace_ids),
+                "base_url": base,
+                "token_url": f"{base}/auth/o2/token",
+            },
+            import_interval_seconds=60,
+            export_target="sandbox-oms",
+        )
+        with contextlib.suppress(Conflict):
+            await create_connection(ctx, spec)
+    return await create_token(ctx, "demo")

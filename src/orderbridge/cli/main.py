@@ -1,0 +1,32 @@
+"""The ``orderbridge`` command: assembles the command groups."""
+
+from __future__ import annotations
+
+import typer
+
+from orderbridge.cli import connections, demo, errors_cmd, imports, orders, serve, tokens
+
+app = typer.Typer(
+    name="orderbridge",
+    help="Marketplace order hub: import orders, export them to your OMS, push fulfilment back.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.command("run")(serve.run)
+app.command("worker")(serve.worker)
+app.command("sandbox")(serve.sandbox)
+app.command("secret-key")(serve.secret_key)
+app.command("demo")(demo.demo)
+app.add_typer(serve.db_app, name="db")
+app.add_typer(connections.app, name="connections")
+app.add_typer(connections.targets_app, name="targets")
+app.add_typer(imports.app, name="import")
+app.add_typer(orders.orders_app, name="orders")
+app.add_typer(orders.export_app, name="export")
+app.add_typer(errors_cmd.errors_app, name="errors")
+app.add_typer(errors_cmd.scheduled_app, name="exports")
+app.add_typer(tokens.app, name="tokens")
+
+
+def main() -> None:
+    app()
