@@ -85,4 +85,4 @@ async def ctx(database_url: str, secret_key: str, tmp_path: Path) -> AsyncIterat
     )
     context = build_context(settings)
     yield context
-    await context.db.dispose()
+    await context.aclose()

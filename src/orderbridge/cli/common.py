@@ -27,7 +27,7 @@ def run_with_context(work: Callable[[ServiceContext], Awaitable[T]]) -> T:
         try:
             return await work(ctx)
         finally:
-            await ctx.db.dispose()
+            await ctx.aclose()
 
     try:
         return asyncio.run(runner())

@@ -72,7 +72,7 @@ def demo(
         tasks = asyncio.gather(*(server.serve() for server in sandbox_servers))
         await wait_started(sandbox_servers)
         token = await _seed(ctx, accounts)
-        await ctx.db.dispose()
+        await ctx.aclose()
         hub = Served("orderbridge", create_app(build_context(settings)), HOST, port)
         console.rule("orderbridge demo")
         console.print(f"orderbridge:   {hub.url}  (API docs {hub.url}/docs)")

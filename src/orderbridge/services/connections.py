@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +15,7 @@ from orderbridge.marketplaces.errors import MarketplaceError
 from orderbridge.marketplaces.registry import factory_for
 from orderbridge.oms.base import TargetConfig
 from orderbridge.oms.targets import validate_target_settings
+from orderbridge.secrets_box import SecretUnreadable
 from orderbridge.services.context import ServiceContext
 from orderbridge.services.errors import Conflict, InvalidInput, NotFound
 from orderbridge.store.feeds import ORDERS, ensure_feed
@@ -64,7 +67,11 @@ def _check_overlap(seconds: int) -> None:
 
 def _validate_channel(channel: str, credentials: dict[str, str], options: dict[str, Any]) -> None:
     try:
-        factory_for(channel).validate_settings(credentials, options)
+        factory = factory_for(channel)
+    except MarketplaceError as exc:
+        raise InvalidInput(exc.message, field="channel") from exc
+    try:
+        factory.validate_settings(credentials, options)
     except MarketplaceError as exc:
         raise InvalidInput(exc.message, field="credentials") from exc
 
@@ -143,11 +150,15 @@ async def update_connection(
             values[flag] = bool(changes[flag])
     if "export_target" in changes:
         values["export_target_id"] = await _target_id(ctx, changes["export_target"])
-    credentials = ctx.box.decrypt_json(row["credentials_encrypted"])
-    options = dict(row["options"])
     if "credentials" in changes or "options" in changes:
-        credentials = {**credentials, **changes.get("credentials", {})}
-        options = {**options, **changes.get("options", {})}
+        try:
+            stored = ctx.box.decrypt_json(row["credentials_encrypted"])
+        except SecretUnreadable:
+            # The key changed and the old credentials are lost: re-entered ones replace
+            # them whole (validation names any that is still missing).
+            stored = {}
+        credentials = {**stored, **changes.get("credentials", {})}
+        options = {**dict(row["options"]), **changes.get("options", {})}
         _validate_channel(row["channel"], credentials, options)
         values["credentials_encrypted"] = ctx.box.encrypt_json(credentials)
         values["options"] = options
@@ -161,26 +172,33 @@ async def update_connection(
         )
 
 
-def connector_for(ctx: ServiceContext, row: dict[str, Any]) -> Connector:
-    config = ConnectionConfig(
+def _config(ctx: ServiceContext, row: dict[str, Any]) -> ConnectionConfig:
+    return ConnectionConfig(
         connection_id=row["id"],
         name=row["name"],
         credentials=ctx.box.decrypt_json(row["credentials_encrypted"]),
         options=dict(row["options"]),
         observer=ctx.observer,
     )
-    return ctx.build_connector(row["channel"], config)
+
+
+async def connector_for(ctx: ServiceContext, row: dict[str, Any]) -> Connector:
+    """The connection's live connector, shared with every other call of this process."""
+    fingerprint = hashlib.sha256(
+        json.dumps(
+            [row["channel"], row["credentials_encrypted"], row["options"]], sort_keys=True
+        ).encode()
+    ).hexdigest()
+    return await ctx.connectors.acquire(row["channel"], _config(ctx, row), fingerprint)
 
 
 async def test_connection(ctx: ServiceContext, name_or_id: str | int) -> str:
     """One cheap authenticated call; returns "ok" or the classified error's message."""
-    connector = connector_for(ctx, await connection_row(ctx, name_or_id))
+    connector = await connector_for(ctx, await connection_row(ctx, name_or_id))
     try:
         await connector.check()
     except MarketplaceError as exc:
         return f"{exc.error_class.value}: {exc.message}"
-    finally:
-        await connector.aclose()
     return "ok"
 
 

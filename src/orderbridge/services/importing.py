@@ -92,11 +92,7 @@ async def import_orders(
         summary.error = "an import of this connection is running already"
         return summary
     run = _Run(ctx, row, feed, owner, summary, progress)
-    connector = connector_for(ctx, row)
-    try:
-        await _execute(run, connector, trigger)
-    finally:
-        await connector.aclose()
+    await _execute(run, trigger)
     IMPORT_RUNS.labels(row["channel"], summary.status).inc()
     ORDERS_IMPORTED.labels(row["channel"], "created").inc(summary.created)
     ORDERS_IMPORTED.labels(row["channel"], "updated").inc(summary.updated)
@@ -105,7 +101,7 @@ async def import_orders(
     return summary
 
 
-async def _execute(run: _Run, connector: Connector, trigger: str) -> None:
+async def _execute(run: _Run, trigger: str) -> None:
     ctx, summary = run.ctx, run.summary
     started = ctx.clock()
     async with ctx.db.write() as conn:
@@ -122,6 +118,7 @@ async def _execute(run: _Run, connector: Connector, trigger: str) -> None:
         )
         summary.run_id = int(result.scalar_one())
     try:
+        connector = await connector_for(ctx, run.row)
         watermark = await _read_windows(run, connector)
         await _retry_quarantined(run, connector)
     except MarketplaceError as exc:

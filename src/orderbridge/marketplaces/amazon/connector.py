@@ -1,0 +1,144 @@
+"""The Amazon connector: binds the HTTP client and the pure mapper to the connector port.
+
+It owns one connection's HTTP client, rate limiter and token cache, so the composition
+root should build one connector per connection and reuse it (or pass a shared limiter).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+import httpx
+
+from orderbridge.domain.errors import InvalidOrderData
+from orderbridge.domain.order import OrderSnapshot
+from orderbridge.marketplaces.amazon.capabilities import amazon_capabilities
+from orderbridge.marketplaces.amazon.client import AmazonClient, rate_from_headers
+from orderbridge.marketplaces.amazon.mapper import map_order, order_id_of
+from orderbridge.marketplaces.amazon.settings import AmazonSettings
+from orderbridge.marketplaces.base import (
+    CallObserver,
+    Capabilities,
+    MappingProblem,
+    OrderPage,
+    ReadWindow,
+)
+from orderbridge.marketplaces.errors import ItemProblem, PermanentError
+from orderbridge.marketplaces.http import MarketplaceHttp, RetryPolicy, excerpt
+from orderbridge.marketplaces.ratelimit import RateLimiter, Sleep
+
+CHANNEL = "amazon"
+# A tiny look-back for check(): enough to prove the search works, cheap to answer.
+_CHECK_LOOKBACK = timedelta(hours=1)
+
+
+class AmazonConnector:
+    """One Amazon seller connection, read through the Orders API 2026-01-01."""
+
+    channel: ClassVar[str] = CHANNEL
+
+    def __init__(
+        self,
+        settings: AmazonSettings,
+        *,
+        observer: CallObserver | None = None,
+        retry: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.settings = settings
+        self.capabilities: Capabilities = amazon_capabilities(settings.rate_limit_scale)
+        self.limiter = limiter or RateLimiter(self.capabilities.rate_limits, sleep=sleep)
+        self._client_http = httpx.AsyncClient(
+            timeout=settings.timeout_seconds, transport=transport, follow_redirects=False
+        )
+        self.http = MarketplaceHttp(
+            channel=CHANNEL,
+            client=self._client_http,
+            limiter=self.limiter,
+            observer=observer,
+            retry=retry,
+            rate_header=rate_from_headers,
+            sleep=sleep,
+        )
+        self.client = AmazonClient(settings, self.http)
+
+    async def marketplace_now(self) -> datetime:
+        if self.client.skew is None:
+            # The token exchange is the cheapest call that shows Amazon's clock.
+            await self.client.access_token()
+        return self.client.now()
+
+    async def read_orders(self, window: ReadWindow) -> AsyncIterator[OrderPage]:
+        if window.lower.utcoffset() is None or window.upper.utcoffset() is None:
+            raise PermanentError(f"read window {window} has a naive bound; use UTC-aware times")
+        if window.lower > window.upper:
+            raise PermanentError(
+                f"read window is reversed: lower {window.lower} is after upper {window.upper}"
+            )
+        pages = self.client.search_orders(
+            last_updated_after=window.lower, last_updated_before=window.upper
+        )
+        # A caller that stops early must not leave the page walk suspended mid-request.
+        async with aclosing(pages):
+            async for body in pages:
+                yield map_page(body["orders"])
+
+    async def get_order(self, external_id: str) -> OrderSnapshot:
+        try:
+            payload = await self.client.get_order(external_id)
+        except PermanentError as exc:
+            if exc.http_status == 404:
+                raise ItemProblem(
+                    f"amazon order {external_id} was not found",
+                    operation=exc.operation,
+                    http_status=404,
+                    response_excerpt=exc.response_excerpt,
+                    request=exc.request,
+                ) from exc
+            raise
+        try:
+            return map_order(payload)
+        except InvalidOrderData as exc:
+            raise ItemProblem(
+                str(exc),
+                operation="getOrder",
+                response_excerpt=excerpt(str(payload), self.http.redact),
+            ) from exc
+
+    async def check(self) -> None:
+        now = await self.marketplace_now()
+        pages = self.client.search_orders(
+            last_updated_after=now - _CHECK_LOOKBACK, page_size=1, included_data=()
+        )
+        async with aclosing(pages):
+            async for _ in pages:
+                break
+
+    async def aclose(self) -> None:
+        await self._client_http.aclose()
+
+
+def map_page(orders: list[Any]) -> OrderPage:
+    """Map every order of one API page; one bad order is a problem, not a failed page."""
+    page = OrderPage()
+    for payload in orders:
+        try:
+            page.snapshots.append(map_order(payload))
+        except InvalidOrderData as exc:
+            page.problems.append(_problem(payload, str(exc)))
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            # A payload shape the mapper did not foresee: quarantine this order, keep the
+            # page, so one odd order cannot wedge the connection.
+            page.problems.append(_problem(payload, f"unexpected {type(exc).__name__}: {exc}"))
+    return page
+
+
+def _problem(payload: Any, message: str) -> MappingProblem:
+    raw = dict(payload) if isinstance(payload, dict) else {"payload": payload}
+    return MappingProblem(order_id_of(payload), message, raw)
