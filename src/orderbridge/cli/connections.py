@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Annotated, Any
 
 import typer
@@ -77,12 +78,12 @@ def list_connections() -> None:
     table = Table("name", "channel", "import", "interval", "last successful import", "last error")
     for row in rows:
         table.add_row(
-            row["name"],
-            row["channel"],
-            "on" if row["import_enabled"] else "off",
-            f"{row['import_interval_seconds']}s",
-            _when(row.get("last_success_at")),
-            (row.get("last_error") or "")[:60],
+            row.name,
+            row.channel,
+            "on" if row.import_enabled else "off",
+            f"{row.import_interval_seconds}s",
+            _when(row.last_success_at),
+            (row.last_error or "")[:60],
         )
     console.print(table)
 
@@ -91,7 +92,7 @@ def list_connections() -> None:
 def show(name: str) -> None:
     """One connection's settings and import state (credentials are never shown)."""
     row = run_with_context(lambda ctx: queries.connection_detail(ctx, name))
-    console.print_json(json.dumps(row, default=str))
+    console.print_json(json.dumps(asdict(row), default=str))
 
 
 def _set_enabled(name: str, enabled: bool) -> None:

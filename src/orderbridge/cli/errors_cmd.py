@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
@@ -30,12 +31,12 @@ def list_errors(
     table = Table("id", "time", "operation", "connection", "order", "title")
     for item in page.items:
         table.add_row(
-            str(item["id"]),
-            str(item["at"])[:19],
-            item["operation"],
-            item.get("connection_name") or "",
-            str(item.get("order_id") or item.get("external_order_id") or ""),
-            item["title"][:100],
+            str(item.id),
+            str(item.at)[:19],
+            item.operation,
+            item.connection or "",
+            str(item.order_id or item.external_order_id or ""),
+            item.title[:100],
         )
     console.print(table)
 
@@ -44,7 +45,7 @@ def list_errors(
 def show(error_id: int) -> None:
     """One entry with all its attributes (HTTP status, response excerpt, fix)."""
     entry = run_with_context(lambda ctx: queries.error_detail(ctx, error_id))
-    console.print_json(json.dumps(entry, default=str))
+    console.print_json(json.dumps(asdict(entry), default=str))
 
 
 @scheduled_app.command("list")
@@ -54,13 +55,13 @@ def scheduled(limit: Annotated[int, typer.Option(help="Rows")] = 50) -> None:
     table = Table("id", "order", "connection", "target", "status", "attempts", "next", "error")
     for item in page.items:
         table.add_row(
-            str(item["id"]),
-            str(item.get("external_order_id") or item["order_id"]),
-            item.get("connection_name") or "",
-            item.get("target_name") or "",
-            item["status"],
-            f"{item['attempts']}/{item['max_attempts']}",
-            str(item.get("next_attempt_at") or "")[:19],
-            (item.get("last_error") or "")[:60],
+            str(item.id),
+            item.order_external_id,
+            item.connection,
+            item.target or "",
+            item.status,
+            f"{item.attempts}/{item.max_attempts}",
+            str(item.next_attempt_at)[:19],
+            (item.last_error or "")[:60],
         )
     console.print(table)

@@ -30,3 +30,7 @@ app.add_typer(tokens.app, name="tokens")
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

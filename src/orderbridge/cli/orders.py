@@ -41,14 +41,14 @@ def list_orders(
     table = Table("id", "connection", "order", "purchased", "status", "import", "export", "total")
     for item in page.items:
         table.add_row(
-            str(item["id"]),
-            item["connection_name"],
-            item["external_id"],
-            str(item["purchased_at"])[:19],
-            item["status"],
-            item["import_status"],
-            item["export_status"],
-            f"{item['total_amount']} {item['currency']}",
+            str(item.id),
+            item.connection,
+            item.external_id,
+            str(item.purchased_at)[:19],
+            item.status,
+            item.import_status,
+            item.export_status,
+            f"{item.total} {item.currency}",
         )
     console.print(table)
     if page.next_cursor:

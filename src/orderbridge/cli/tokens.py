@@ -25,12 +25,12 @@ def list_tokens() -> None:
     table = Table("id", "name", "prefix", "created", "last used", "revoked")
     for row in rows:
         table.add_row(
-            str(row["id"]),
-            row["name"],
-            row["prefix"],
-            str(row["created_at"])[:19],
-            str(row.get("last_used_at") or "")[:19],
-            str(row.get("revoked_at") or "")[:19],
+            str(row.id),
+            row.name,
+            row.prefix,
+            str(row.created_at)[:19],
+            str(row.last_used_at or "")[:19],
+            str(row.revoked_at or "")[:19],
         )
     console.print(table)
 

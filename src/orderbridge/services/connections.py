@@ -73,7 +73,9 @@ def _validate_channel(channel: str, credentials: dict[str, str], options: dict[s
     try:
         factory.validate_settings(credentials, options)
     except MarketplaceError as exc:
-        raise InvalidInput(exc.message, field="credentials") from exc
+        # Connectors word their messages "channel: option 'x' …" or "channel: credential 'y' …".
+        field = "options" if ": option" in exc.message else "credentials"
+        raise InvalidInput(exc.message, field=field) from exc
 
 
 async def _target_id(ctx: ServiceContext, name: str | None) -> int | None:
@@ -208,7 +210,10 @@ async def create_export_target(
     try:
         validate_target_settings(kind, settings, secret)
     except ValueError as exc:
-        raise InvalidInput(str(exc), field="settings") from exc
+        # Messages begin with the setting's name ("url: …", "secret: …").
+        name, sep, _ = str(exc).partition(":")
+        field = name if sep and name.isidentifier() else "settings"
+        raise InvalidInput(str(exc), field=field) from exc
     now = ctx.clock()
     try:
         async with ctx.db.write() as conn:

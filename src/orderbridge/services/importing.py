@@ -21,6 +21,7 @@ from orderbridge.domain.errors import InvalidOrderData
 from orderbridge.marketplaces.base import Connector, MappingProblem, OrderPage, ReadWindow
 from orderbridge.marketplaces.errors import ErrorClass, MarketplaceError
 from orderbridge.observability import IMPORT_RUNS, ORDERS_IMPORTED, log
+from orderbridge.secrets_box import SecretUnreadable
 from orderbridge.services.connections import connection_row, connector_for
 from orderbridge.services.context import ServiceContext
 from orderbridge.services.errors import InvalidInput
@@ -123,6 +124,9 @@ async def _execute(run: _Run, trigger: str) -> None:
         await _retry_quarantined(run, connector)
     except MarketplaceError as exc:
         await _finish_failed(run, exc.message, exc.error_class, exc.attributes(), exc.retry_after)
+        return
+    except SecretUnreadable as exc:
+        await _finish_failed(run, str(exc), ErrorClass.CONFIGURATION, {}, None)
         return
     except Exception as exc:  # an unforeseen bug must still end the run visibly
         log.exception("import_crashed", connection_id=run.connection_id)

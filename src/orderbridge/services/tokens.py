@@ -22,7 +22,8 @@ TOKEN_PREFIX = "obt_"  # noqa: S105 - a public marker, not a secret
 # "obt_" plus 8 characters: enough to tell tokens apart in a list, far too few to guess one.
 SHOWN_PREFIX_CHARS = 12
 MAX_TOKEN_CHARS = 200
-MAX_NAME_CHARS = 100
+# The name is the actor of what a token does ("api:<name>" in order events, 100 characters).
+MAX_NAME_CHARS = 60
 # Writing last_used_at on every request would make each API read a write (and on SQLite
 # take the one write lock); once a minute is precise enough to see which tokens are used.
 TOUCH_INTERVAL = timedelta(minutes=1)

@@ -1,0 +1,38 @@
+"""The REST API under ``/api/v1``: one module per resource, every route behind a token."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from orderbridge.web.api import (
+    connections,
+    error_log,
+    export_targets,
+    exports,
+    imports,
+    orders,
+    scheduled_exports,
+)
+from orderbridge.web.api.auth import require_token
+from orderbridge.web.api.errors import error_responses
+
+PREFIX = "/api/v1"
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(
+        prefix=PREFIX,
+        dependencies=[Depends(require_token)],
+        responses=error_responses(401, 422),
+    )
+    for module in (
+        connections,
+        export_targets,
+        imports,
+        orders,
+        exports,
+        scheduled_exports,
+        error_log,
+    ):
+        router.include_router(module.router)
+    return router

@@ -1,0 +1,36 @@
+"""``/export-targets``: the configured ways to hand orders to the OMS (webhook or files)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from orderbridge.services.connections import create_export_target
+from orderbridge.services.queries import (
+    ExportTargetView,
+    export_target_detail,
+    list_export_targets,
+)
+from orderbridge.web.api.dependencies import Ctx
+from orderbridge.web.api.errors import error_responses
+from orderbridge.web.api.schemas import ExportTargetCreate, ExportTargetList, ExportTargetOut
+
+router = APIRouter(prefix="/export-targets", tags=["export targets"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ExportTargetOut,
+    responses=error_responses(409),
+)
+async def create(body: ExportTargetCreate, ctx: Ctx) -> ExportTargetView:
+    """Create an export target; a webhook needs its signing ``secret`` (never returned)."""
+    target_id = await create_export_target(
+        ctx, name=body.name, kind=body.kind, settings=body.settings, secret=body.secret
+    )
+    return await export_target_detail(ctx, target_id)
+
+
+@router.get("", response_model=ExportTargetList)
+async def list_all(ctx: Ctx) -> dict[str, list[ExportTargetView]]:
+    return {"items": await list_export_targets(ctx)}
