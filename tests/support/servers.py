@@ -19,11 +19,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: Any, port: int | None = None) -> Iterator[str]:
+def serving(app: Any, port: int | None = None, *, lifespan: str = "off") -> Iterator[str]:
     """Yield the base URL while ``app`` answers on 127.0.0.1; stop it afterwards."""
     port = port or free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan)
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

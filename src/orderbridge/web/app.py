@@ -56,14 +56,18 @@ def _version() -> str:
         return "0.0.0"
 
 
-def create_app(ctx: ServiceContext | None = None, *, run_embedded_runner: bool = True) -> FastAPI:
+def create_app(
+    ctx: ServiceContext | None = None, *, run_embedded_runner: bool | None = None
+) -> FastAPI:
+    """The app; ``run_embedded_runner`` None means "on SQLite only", True forces it on."""
     context = ctx or build_context()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         runner: EmbeddedRunner | None = None
         previous_wake = context.wake
-        if run_embedded_runner and context.db.is_sqlite:
+        wanted = context.db.is_sqlite if run_embedded_runner is None else run_embedded_runner
+        if wanted:
             runner = EmbeddedRunner(context)
             context.wake = runner.wake
             runner.start()
@@ -73,7 +77,7 @@ def create_app(ctx: ServiceContext | None = None, *, run_embedded_runner: bool =
             if runner is not None:
                 await runner.stop()
                 context.wake = previous_wake
-            await context.db.dispose()
+            await context.aclose()
 
     app = FastAPI(
         title="orderbridge",
