@@ -59,7 +59,7 @@ async def test_health_reports_an_unreachable_database() -> None:
 
 async def test_lifespan_runs_the_embedded_runner_on_sqlite(ctx: ServiceContext) -> None:
     original_wake = ctx.wake
-    app = create_app(ctx, run_embedded_runner=True)
+    app = create_app(ctx)  # the default: a runner on SQLite only
     async with app.router.lifespan_context(app):
         if ctx.db.is_sqlite:
             assert ctx.wake is not original_wake
@@ -67,6 +67,14 @@ async def test_lifespan_runs_the_embedded_runner_on_sqlite(ctx: ServiceContext) 
         else:
             # Distributed mode: workers run elsewhere, the app leaves wake alone.
             assert ctx.wake is original_wake
+    assert ctx.wake is original_wake
+
+
+async def test_runner_can_be_forced_on_postgresql(ctx: ServiceContext) -> None:
+    original_wake = ctx.wake
+    app = create_app(ctx, run_embedded_runner=True)
+    async with app.router.lifespan_context(app):
+        assert isinstance(getattr(ctx.wake, "__self__", None), EmbeddedRunner)
     assert ctx.wake is original_wake
 
 

@@ -23,7 +23,13 @@ class Served:
 
 def server_for(served: Served, *, log_level: str = "warning") -> uvicorn.Server:
     config = uvicorn.Config(
-        served.app, host=served.host, port=served.port, log_level=log_level, lifespan="on"
+        served.app,
+        host=served.host,
+        port=served.port,
+        log_level=log_level,
+        lifespan="on",
+        # The simulators stamp Date from their own clock; one Date header per response.
+        date_header=False,
     )
     return uvicorn.Server(config)
 

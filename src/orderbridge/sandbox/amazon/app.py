@@ -1,0 +1,57 @@
+"""Assembly of the simulator's ASGI application.
+
+One app serves both hosts a client talks to: the LWA token endpoint (`/auth/o2/token`, on
+api.amazon.com in production) and the SP-API paths (on sellingpartnerapi-*.amazon.com), so a
+connector needs a single base URL for both. The in-memory state hangs off
+`app.state.simulator` for in-process tests.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from orderbridge.sandbox.amazon import control
+from orderbridge.sandbox.amazon.auth import lwa_token
+from orderbridge.sandbox.amazon.clock import SimulatorClock
+from orderbridge.sandbox.amazon.date_header import SimulatorDateHeader
+from orderbridge.sandbox.amazon.errors import error_list
+from orderbridge.sandbox.amazon.orders_api import get_order, search_orders
+from orderbridge.sandbox.amazon.settings import AmazonSimulatorSettings
+from orderbridge.sandbox.amazon.state import AmazonSimulator
+
+SEARCH_ORDERS_PATH = "/orders/2026-01-01/orders"
+GET_ORDER_PATH = "/orders/2026-01-01/orders/{orderId}"
+LWA_TOKEN_PATH = "/auth/o2/token"
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    # unknown paths and wrong methods answer in the SP-API error shape, not as plain text
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    code = {404: "NotFound", 405: "MethodNotAllowed"}.get(status, "InternalFailure")
+    message = exc.detail if isinstance(exc, HTTPException) else "Internal error"
+    return JSONResponse(error_list(code, message), status_code=status)
+
+
+def create_app(
+    settings: AmazonSimulatorSettings | None = None, *, clock: SimulatorClock | None = None
+) -> Starlette:
+    """Build a simulator app; pass `clock` to control time (tests freeze and advance it)."""
+    simulator = AmazonSimulator(settings or AmazonSimulatorSettings(), clock or SimulatorClock())
+    routes = [
+        Route(LWA_TOKEN_PATH, lwa_token, methods=["POST"]),
+        Route(SEARCH_ORDERS_PATH, search_orders, methods=["GET"]),
+        Route(GET_ORDER_PATH, get_order, methods=["GET"]),
+        *control.ROUTES,
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={404: _http_error, 405: _http_error},
+        middleware=[Middleware(SimulatorDateHeader, clock=simulator.clock)],
+    )
+    app.state.simulator = simulator
+    return app

@@ -1,0 +1,66 @@
+"""Injected failures and latency for business calls, from a seeded random source.
+
+With probability fault_rate_500 a call answers 500 InternalFailure and with probability
+fault_rate_503 it answers 503 ServiceUnavailable; latency_ms is added to every business call.
+The random source is seeded, so the same sequence of calls meets the same faults each run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import asdict, dataclass
+
+from orderbridge.sandbox.amazon.errors import SpApiError, internal_failure, service_unavailable
+
+
+@dataclass
+class FaultConfig:
+    fault_rate_500: float = 0.0
+    fault_rate_503: float = 0.0
+    latency_ms: float = 0.0
+
+    def validate(self) -> None:
+        for name in ("fault_rate_500", "fault_rate_503"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be a number within 0..1")
+        if self.fault_rate_500 + self.fault_rate_503 > 1.0:
+            raise ValueError("fault_rate_500 + fault_rate_503 must not exceed 1")
+        if not isinstance(self.latency_ms, int | float) or self.latency_ms < 0:
+            raise ValueError("latency_ms must be a number >= 0")
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+class FaultInjector:
+    def __init__(self, seed: int, config: FaultConfig) -> None:
+        config.validate()
+        self._seed = seed
+        self._rng = random.Random(seed)
+        self.config = config
+
+    def configure(self, config: FaultConfig) -> None:
+        config.validate()
+        self.config = config
+
+    def reset(self, config: FaultConfig) -> None:
+        self.configure(config)
+        self._rng = random.Random(self._seed)
+
+    async def delay(self) -> None:
+        if self.config.latency_ms > 0:
+            await asyncio.sleep(self.config.latency_ms / 1000.0)
+
+    def draw(self) -> SpApiError | None:
+        """The fault this call meets, if any."""
+        config = self.config
+        if config.fault_rate_500 <= 0 and config.fault_rate_503 <= 0:
+            return None
+        r = self._rng.random()
+        if r < config.fault_rate_500:
+            return internal_failure()
+        if r < config.fault_rate_500 + config.fault_rate_503:
+            return service_unavailable()
+        return None
