@@ -60,6 +60,7 @@ class _Run:
     owner: str
     summary: ImportSummary
     progress: Callable[[ImportSummary], None] | None
+    started_at: datetime
     scheduled_exports: list[int] = field(default_factory=list)
 
     @property
@@ -92,7 +93,7 @@ async def import_orders(
     if feed is None:
         summary.error = "an import of this connection is running already"
         return summary
-    run = _Run(ctx, row, feed, owner, summary, progress)
+    run = _Run(ctx, row, feed, owner, summary, progress, started_at=now)
     await _execute(run, trigger)
     IMPORT_RUNS.labels(row["channel"], summary.status).inc()
     ORDERS_IMPORTED.labels(row["channel"], "created").inc(summary.created)
@@ -256,7 +257,11 @@ async def _retry_quarantined(run: _Run, connector: Connector) -> None:
         rows = (
             await conn.execute(
                 select(import_retries.c.external_id)
-                .where(import_retries.c.connection_id == run.connection_id)
+                .where(
+                    import_retries.c.connection_id == run.connection_id,
+                    # Held before this run: one that just failed in its window waits a run.
+                    import_retries.c.last_failed_at < run.started_at,
+                )
                 .order_by(import_retries.c.last_failed_at)
                 .limit(ctx.settings.import_retries_per_run)
             )

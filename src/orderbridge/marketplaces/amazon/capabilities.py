@@ -22,10 +22,10 @@ DEFAULT_RATE_LIMITS: tuple[RateLimit, ...] = (
 
 # Amazon refuses a lastUpdatedBefore later than two minutes before its own now.
 SETTLE_LAG = timedelta(minutes=2)
-# One day keeps a catch-up over weeks to a few dozen searchOrders calls (each window costs
-# at least one, at one call per three minutes after the burst) while a failed window
-# stays cheap to read again.
-MAX_WINDOW = timedelta(days=1)
+# Every window costs at least one searchOrders call (one per three minutes after the burst),
+# so windows must be wide: a 30-day first import is five windows. Each finished window is
+# committed, so a failure re-reads at most one week, and dedup absorbs the repeat.
+MAX_WINDOW = timedelta(days=7)
 
 
 def scaled_rate_limits(scale: float = 1.0) -> tuple[RateLimit, ...]:

@@ -211,10 +211,29 @@ async def clock(request: Request) -> Response:
     return JSONResponse({"now": iso(simulator.clock.timestamp()), "frozen": simulator.clock.frozen})
 
 
+async def override_order(request: Request) -> Response:
+    """Serve this order with a patch merged in (malformed data on purpose), or stop doing so."""
+    simulator = _sim(request)
+    order_id = request.path_params["orderId"]
+    if simulator.store.get(order_id) is None:
+        raise ControlError(404, "NotFound", "no such order")
+    if request.method == "DELETE":
+        removed = simulator.overrides.remove(order_id)
+        return JSONResponse({"orderId": order_id, "removed": removed})
+    body = await _json_body(request)
+    simulator.overrides.set(order_id, body)
+    return JSONResponse({"orderId": order_id, "override": body})
+
+
 ROUTES: list[Route] = [
     Route("/_sandbox/orders", _handle(create_orders), methods=["POST"]),
     Route("/_sandbox/orders/{orderId}", _handle(show_order), methods=["GET"]),
     Route("/_sandbox/orders/{orderId}/status", _handle(change_status), methods=["POST"]),
+    Route(
+        "/_sandbox/orders/{orderId}/override",
+        _handle(override_order),
+        methods=["PUT", "DELETE"],
+    ),
     Route("/_sandbox/stats", _handle(stats), methods=["GET"]),
     Route("/_sandbox/faults", _handle(faults), methods=["GET", "POST"]),
     Route("/_sandbox/reset", _handle(reset), methods=["POST"]),

@@ -101,7 +101,12 @@ def _search(simulator: AmazonSimulator, request: Request) -> dict[str, Any]:
     page, more = simulator.store.scan(
         query.field, query.after, upper, order_filter, query.max_results, cursor
     )
-    body: dict[str, Any] = {"orders": [render_order(o, query.included, now) for o in page]}
+    body: dict[str, Any] = {
+        "orders": [
+            simulator.overrides.apply(o.order_id, render_order(o, query.included, now))
+            for o in page
+        ]
+    }
     if more:
         last = page[-1]
         key = (last.created if query.field == "created" else last.last_updated, last.order_id)
@@ -123,4 +128,5 @@ def _get(simulator: AmazonSimulator, request: Request) -> dict[str, Any]:
     order = simulator.store.get(order_id)
     if order is None:
         raise not_found("The requested order was not found.", f"No order with orderId {order_id}.")
-    return {"order": render_order(order, included, simulator.clock.timestamp())}
+    rendered = render_order(order, included, simulator.clock.timestamp())
+    return {"order": simulator.overrides.apply(order_id, rendered)}

@@ -20,6 +20,7 @@ from orderbridge.sandbox.amazon.generator import OrderGenerator
 from orderbridge.sandbox.amazon.lifecycle import check_transition, settle
 from orderbridge.sandbox.amazon.pagination import PaginationCodec
 from orderbridge.sandbox.amazon.records import Order
+from orderbridge.sandbox.amazon.overrides import PayloadOverrides
 from orderbridge.sandbox.amazon.settings import AmazonSimulatorSettings
 from orderbridge.sandbox.amazon.store import OrderStore
 from orderbridge.sandbox.amazon.throttle import RateLimiter
@@ -57,6 +58,7 @@ class AmazonSimulator:
         self.faults = FaultInjector(settings.seed, self._initial_faults())
         self.stats = CallStats()
         self.store = OrderStore()
+        self.overrides = PayloadOverrides()
         # derived from the seed so tokens stay valid across restarts of the same simulator
         key = hashlib.sha256(f"orderbridge-amazon-sim:{settings.seed}".encode()).digest()
         self.pagination = PaginationCodec(key)
@@ -80,6 +82,7 @@ class AmazonSimulator:
         )
         self.generator = OrderGenerator(settings.seed)
         self.store.clear()
+        self.overrides.clear()
         self.store.load(
             self.generator.generate(
                 settings.marketplace_ids, per_marketplace, self.now(), settings.history_days
