@@ -267,6 +267,12 @@ async def test_a_malformed_order_is_quarantined_and_retried_until_it_imports(
     assert bad in entry["title"] and "LOST" in entry["title"]
     assert entry["attributes"]["error_class"] == "item_problem"
     assert held == [bad]
+    assert (
+        await _scalar(
+            fast_ctx, select(func.count()).select_from(orders).where(orders.c.external_id == good)
+        )
+        == 1
+    )
     # The watermark moved on: the good order and everything after it are not held back.
     watermark = await _watermark(fast_ctx)
     assert watermark is not None and watermark >= T0 + timedelta(minutes=1)

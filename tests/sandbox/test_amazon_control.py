@@ -241,13 +241,13 @@ def test_payload_override_serves_malformed_data_until_removed(amazon: RunningAma
     token = amazon.token()
     order_id = amazon.pick("UNSHIPPED")
     patch = {"fulfillment": {"fulfillmentStatus": "LOST"}, "salesChannel": None}
-    assert amazon.control("PUT", f"/_sandbox/orders/{order_id}/override", patch).status_code == 200
+    assert amazon.control("PUT", f"orders/{order_id}/override", patch).status_code == 200
     served = amazon.get_order(token, order_id, includedData="FULFILLMENT").json()["order"]
     assert served["fulfillment"]["fulfillmentStatus"] == "LOST"
     assert "salesChannel" not in served  # null removes a field
-    removed = amazon.control("DELETE", f"/_sandbox/orders/{order_id}/override")
+    removed = amazon.control("DELETE", f"orders/{order_id}/override")
     assert removed.json() == {"orderId": order_id, "removed": True}
     served = amazon.get_order(token, order_id, includedData="FULFILLMENT").json()["order"]
     assert served["fulfillment"]["fulfillmentStatus"] == "UNSHIPPED"
-    missing = amazon.control("PUT", "/_sandbox/orders/999-9999999-9999999/override", patch)
+    missing = amazon.control("PUT", "orders/999-9999999-9999999/override", patch)
     assert missing.status_code == 404

@@ -18,9 +18,9 @@ from orderbridge.sandbox.amazon.custom_orders import build_order
 from orderbridge.sandbox.amazon.faults import FaultConfig, FaultInjector
 from orderbridge.sandbox.amazon.generator import OrderGenerator
 from orderbridge.sandbox.amazon.lifecycle import check_transition, settle
+from orderbridge.sandbox.amazon.overrides import PayloadOverrides
 from orderbridge.sandbox.amazon.pagination import PaginationCodec
 from orderbridge.sandbox.amazon.records import Order
-from orderbridge.sandbox.amazon.overrides import PayloadOverrides
 from orderbridge.sandbox.amazon.settings import AmazonSimulatorSettings
 from orderbridge.sandbox.amazon.store import OrderStore
 from orderbridge.sandbox.amazon.throttle import RateLimiter
