@@ -7,10 +7,10 @@ For each database, N orders wait in the Amazon simulator (its own process, throt
 
 (a) end to end: one import run of a connection over real HTTP (token, searchOrders pages,
     mapping, storing, export scheduling); orders/s and marketplace calls per order;
-(b) the hub's own cost: the same pages fetched beforehand, then the same import path
-    (JSON decoding, mapping, the page transactions, events, export scheduling) fed from
-    memory; orders/s, and its ratio to a raw bulk insert of the same order and line rows
-    into a fresh database of the same kind in the same run;
+(b) the hub's own cost: the same pages fetched (and JSON-decoded, as the HTTP client does)
+    beforehand, then the same import path (mapping, the page transactions, events, export
+    scheduling) fed from memory; orders/s, and its ratio to a raw bulk insert of the same
+    order and line rows into a fresh database of the same kind in the same run;
 (c) peak RSS of this process during (a), and during (b) with all pages held in memory.
 """
 
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import time
 from collections.abc import AsyncIterator
@@ -28,8 +27,8 @@ from typing import Any, ClassVar
 
 import httpx
 from cryptography.fernet import Fernet
-from harness import RssSampler, SimulatorProcess, amazon_simulator, fresh_database, mib
 
+from harness import RssSampler, SimulatorProcess, amazon_simulator, fresh_database, mib
 from orderbridge.bootstrap import build_context
 from orderbridge.config import Settings
 from orderbridge.marketplaces.amazon.capabilities import amazon_capabilities
@@ -126,8 +125,11 @@ async def end_to_end(url: str, sim: SimulatorProcess) -> tuple[ImportSummary, fl
     return summary, seconds, calls
 
 
-async def fetch_pages(sim: SimulatorProcess) -> tuple[list[bytes], datetime]:
-    """Every searchOrders page of the simulator, as the raw bytes Amazon would send."""
+Page = list[dict[str, Any]]
+
+
+async def fetch_pages(sim: SimulatorProcess) -> tuple[list[Page], datetime]:
+    """Every searchOrders page of the simulator, decoded as the connector's client does."""
     from orderbridge.marketplaces.amazon.client import INCLUDED_DATA, ORDERS_PATH
 
     async with httpx.AsyncClient(base_url=sim.url, timeout=60) as client:
@@ -148,19 +150,21 @@ async def fetch_pages(sim: SimulatorProcess) -> tuple[list[bytes], datetime]:
             "maxResultsPerPage": "100",
             "includedData": ",".join(INCLUDED_DATA),
         }
-        pages: list[bytes] = []
+        pages: list[Page] = []
         page_params = params
         while True:
             response = await client.get(
                 ORDERS_PATH, params=page_params, headers={"x-amz-access-token": token}
             )
             response.raise_for_status()
-            pages.append(response.content)
-            token_next = response.json().get("pagination", {}).get("nextToken")
+            body = response.json()
+            pages.append(body["orders"])
+            token_next = body.get("pagination", {}).get("nextToken")
+            upper = body["lastUpdatedBefore"]
             if not token_next:
                 break
             page_params = {**params, "paginationToken": token_next}
-    now = datetime.fromisoformat(json.loads(pages[-1])["lastUpdatedBefore"].replace("Z", "+00:00"))
+    now = datetime.fromisoformat(upper.replace("Z", "+00:00"))
     return pages, now + timedelta(minutes=2)
 
 
@@ -169,7 +173,7 @@ class ReplayConnector:
 
     channel: ClassVar[str] = "amazon"
 
-    def __init__(self, pages: list[bytes], now: datetime) -> None:
+    def __init__(self, pages: list[Page], now: datetime) -> None:
         self.capabilities: Capabilities = amazon_capabilities()
         self._pages = pages
         self._now = now
@@ -182,8 +186,8 @@ class ReplayConnector:
         if self._served:
             return
         self._served = True
-        for body in self._pages:
-            yield map_page(json.loads(body)["orders"])
+        for page in self._pages:
+            yield map_page(page)
 
     async def get_order(self, external_id: str) -> Any:
         raise LookupError(external_id)
@@ -195,7 +199,7 @@ class ReplayConnector:
         return None
 
 
-async def hub_cost(url: str, sim: SimulatorProcess, pages: list[bytes], now: datetime) -> float:
+async def hub_cost(url: str, sim: SimulatorProcess, pages: list[Page], now: datetime) -> float:
     ctx = _context(url)
     replay = ReplayConnector(pages, now)
 
@@ -216,9 +220,9 @@ async def hub_cost(url: str, sim: SimulatorProcess, pages: list[bytes], now: dat
     return seconds
 
 
-async def raw_insert(url: str, pages: list[bytes]) -> float:
+async def raw_insert(url: str, pages: list[Page]) -> float:
     """The same order and line rows, written with plain bulk INSERTs and no logic at all."""
-    snapshots = [snap for body in pages for snap in map_page(json.loads(body)["orders"]).snapshots]
+    snapshots = [snap for page in pages for snap in map_page(page).snapshots]
     ctx = _context(url)
     try:
         now = datetime.now().astimezone()

@@ -40,7 +40,6 @@ class Settings(BaseSettings):
     export_max_attempts: int = Field(default=8, ge=1)
     retry_base_seconds: float = Field(default=10.0, ge=0)
     retry_max_seconds: float = Field(default=3600.0, ge=0)
-    import_max_failures_before_attention: int = Field(default=5, ge=1)
     # How far back the first import of a new connection reads.
     initial_import_days: int = Field(default=30, ge=1)
     # Quarantined orders re-fetched per run, so a pile of bad orders cannot eat the budget.

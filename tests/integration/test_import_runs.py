@@ -400,3 +400,64 @@ async def test_rejected_credentials_fail_with_the_fix_named(
         fast_ctx, "amazon", {"credentials": {"refresh_token": sandbox.settings.refresh_token}}
     )
     assert (await _import(fast_ctx)).status == "succeeded"
+
+
+async def test_pending_orders_wait_for_payment_and_canceled_ones_never_go_out(
+    fast_ctx: ServiceContext, sandbox: Sandbox
+) -> None:
+    from orderbridge.services.connections import create_export_target
+    from orderbridge.services.exporting import export_orders
+    from orderbridge.store.tables import outbox
+
+    await create_export_target(
+        fast_ctx, name="oms", kind="webhook", settings={"url": "http://127.0.0.1:9/h"}, secret="s"
+    )
+    await _connect(fast_ctx, sandbox)
+    await update_connection(fast_ctx, "amazon", {"export_target": "oms"})
+    await _import(fast_ctx)  # the generated history; what follows is about two new orders
+    pending = (
+        await sandbox.control(
+            "POST", "/_sandbox/orders", {"count": 1, "fulfillmentStatus": "PENDING"}
+        )
+    )["orderIds"][0]
+    doomed = (
+        await sandbox.control(
+            "POST", "/_sandbox/orders", {"count": 1, "fulfillmentStatus": "PENDING"}
+        )
+    )["orderIds"][0]
+    await sandbox.advance(3)
+    await _import(fast_ctx)
+
+    async def state(external_id: str) -> tuple[int, str, int]:
+        async with fast_ctx.db.read() as conn:
+            row = (
+                (await conn.execute(select(orders).where(orders.c.external_id == external_id)))
+                .mappings()
+                .one()
+            )
+            queued = (
+                await conn.execute(
+                    select(func.count()).select_from(outbox).where(outbox.c.order_id == row["id"])
+                )
+            ).scalar_one()
+        return row["id"], row["export_status"], queued
+
+    pending_id, status, queued = await state(pending)
+    assert (status, queued) == ("not_exported", 0)
+    refused = await export_orders(fast_ctx, [pending_id], actor="test")
+    assert not refused[0].scheduled
+    assert refused[0].message == "awaiting payment (the marketplace still shows it pending)"
+
+    await sandbox.control(
+        "POST", f"/_sandbox/orders/{pending}/status", {"fulfillmentStatus": "UNSHIPPED"}
+    )
+    await sandbox.control(
+        "POST", f"/_sandbox/orders/{doomed}/status", {"fulfillmentStatus": "CANCELLED"}
+    )
+    await sandbox.advance(3)
+    await _import(fast_ctx)
+    assert (await state(pending))[1:] == ("scheduled", 1)
+    doomed_id, status, queued = await state(doomed)
+    assert (status, queued) == ("not_exported", 0)
+    refused = await export_orders(fast_ctx, [doomed_id], actor="test")
+    assert refused[0].message == "canceled before it was exported"

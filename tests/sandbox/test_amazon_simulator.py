@@ -340,3 +340,19 @@ def test_pending_orders_hide_prices_and_address(amazon: RunningAmazon, token: st
     assert "recipient" not in order and "proceeds" not in order
     assert "price" not in order["orderItems"][0]["product"]
     assert order["fulfillment"]["fulfillmentStatus"] == "PENDING"
+
+
+def test_non_ascii_credentials_are_refused_not_a_server_error(
+    shared_amazon: RunningAmazon,
+) -> None:
+    response = shared_amazon.client.post(
+        "/auth/o2/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": "Atzr|wrong…",
+            "client_id": "ünknown",
+            "client_secret": "x",
+        },
+    )
+    assert response.status_code in (400, 401)
+    assert response.json()["error"] in ("invalid_client", "invalid_grant")

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from orderbridge.bootstrap import build_context
+from orderbridge.observability import configure_logging
 from orderbridge.secrets_box import SecretKeyMissing
 from orderbridge.services.context import ServiceContext
 from orderbridge.services.errors import ServiceError
@@ -24,6 +25,7 @@ def run_with_context(work: Callable[[ServiceContext], Awaitable[T]]) -> T:
 
     async def runner() -> T:
         ctx = build_context()
+        configure_logging(ctx.settings.log_level, json=ctx.settings.log_json)
         try:
             return await work(ctx)
         finally:
@@ -32,7 +34,9 @@ def run_with_context(work: Callable[[ServiceContext], Awaitable[T]]) -> T:
     try:
         return asyncio.run(runner())
     except ServiceError as exc:
-        where = f" ({exc.field})" if exc.field else ""
+        # Messages often begin with the field already ("secret: …"); name it once.
+        named = not exc.field or exc.message.startswith(f"{exc.field}:")
+        where = "" if named else f" ({exc.field})"
         errors.print(f"[red]error{where}:[/red] {exc.message}")
         raise typer.Exit(1) from exc
     except SecretKeyMissing as exc:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from orderbridge.cli.common import console
+from orderbridge.cli.serve import context_or_exit
 from orderbridge.cli.servers import Served, serve_all, server_for, wait_started
 from orderbridge.config import get_settings
 from orderbridge.observability import configure_logging
@@ -66,8 +67,10 @@ def demo(
     ]
     sandboxes.append(Served("sandbox OMS", oms_app(DEMO_OMS_SECRET), HOST, 8201))
 
+    ctx_first = context_or_exit()
+
     async def main() -> None:
-        ctx = build_context(settings)
+        ctx = ctx_first
         sandbox_servers = [server_for(served) for served in sandboxes]
         tasks = asyncio.gather(*(server.serve() for server in sandbox_servers))
         await wait_started(sandbox_servers)

@@ -1,4 +1,4 @@
-"""``orderbridge errors list|show`` and ``orderbridge exports scheduled``: what needs attention."""
+"""``orderbridge errors list|show`` and ``orderbridge exports list``: what needs attention."""
 
 from __future__ import annotations
 

@@ -66,6 +66,14 @@ async def _run(
         missing = [name for name in chosen if name not in known]
         if missing:
             raise InvalidInput(f"no connection named {', '.join(missing)}", field="connection")
+        # Refuse before any import starts, so one disabled name cannot cut another run short.
+        disabled = [name for name in chosen if not known[name]]
+        if disabled:
+            raise InvalidInput(
+                f"import is disabled for {', '.join(disabled)}; enable it with "
+                "`orderbridge connections enable NAME`",
+                field="connection",
+            )
     owner = worker_name("cli")
     with Progress(
         SpinnerColumn(),

@@ -8,7 +8,7 @@ from orderbridge.cli import connections, demo, errors_cmd, imports, orders, serv
 
 app = typer.Typer(
     name="orderbridge",
-    help="Marketplace order hub: import orders, export them to your OMS, push fulfilment back.",
+    help="Marketplace order hub: import orders from marketplaces and export them to your OMS.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )

@@ -9,12 +9,24 @@ import typer
 import uvicorn
 from cryptography.fernet import Fernet
 
+from orderbridge.bootstrap import build_context
 from orderbridge.cli.common import console, errors
 from orderbridge.cli.servers import Served, serve_all, server_for
 from orderbridge.config import get_settings
 from orderbridge.observability import configure_logging
+from orderbridge.secrets_box import SecretKeyMissing
+from orderbridge.services.context import ServiceContext
 
 db_app = typer.Typer(help="Database schema.")
+
+
+def context_or_exit() -> ServiceContext:
+    """The service context, or a clean start-up error (no traceback) when it cannot be built."""
+    try:
+        return build_context()
+    except SecretKeyMissing as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
 
 
 def run(
@@ -27,7 +39,7 @@ def run(
     settings = get_settings()
     configure_logging(settings.log_level, json=settings.log_json)
     uvicorn.run(
-        create_app(),
+        create_app(context_or_exit()),
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),

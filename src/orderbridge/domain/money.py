@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from orderbridge.domain.errors import InvalidOrderData
 
 # ISO 4217 minor units for the currencies that have none or three; the rest use two.
+_CHECKED_CURRENCIES: set[str] = set()
 _MINOR_UNITS = {"JPY": 0, "KRW": 0, "CLP": 0, "BHD": 3, "KWD": 3, "OMR": 3, "TND": 3}
 
 
@@ -21,8 +22,15 @@ class Money:
     def __post_init__(self) -> None:
         if not isinstance(self.amount, Decimal):
             raise TypeError(f"Money amount must be Decimal, got {type(self.amount).__name__}")
-        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
-            raise InvalidOrderData(f"currency {self.currency!r} is not an ISO 4217 code")
+        if self.currency not in _CHECKED_CURRENCIES:
+            if (
+                len(self.currency) != 3
+                or not self.currency.isalpha()
+                or not self.currency.isupper()
+            ):
+                raise InvalidOrderData(f"currency {self.currency!r} is not an ISO 4217 code")
+            # Every order line makes several Money values; check each code once per process.
+            _CHECKED_CURRENCIES.add(self.currency)
 
     @classmethod
     def parse(cls, amount: str | int | Decimal, currency: str) -> Money:

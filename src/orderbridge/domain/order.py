@@ -58,12 +58,24 @@ class OrderLine:
             raise InvalidOrderData(f"line {self.external_line_id}: negative quantity")
         if not self.sku:
             raise InvalidOrderData(f"line {self.external_line_id}: no SKU")
+        currency = self.item_price.currency
+        for amount in (self.item_tax, self.shipping_price, self.shipping_tax, self.discount):
+            if amount.currency != currency:
+                raise InvalidOrderData(
+                    f"line {self.external_line_id}: amounts in {currency} and {amount.currency}"
+                )
 
     @property
     def total(self) -> Money:
-        return (
-            self.item_price + self.item_tax + self.shipping_price + self.shipping_tax
-        ) - self.discount
+        # One currency is guaranteed above, so the amounts add up directly.
+        return Money(
+            self.item_price.amount
+            + self.item_tax.amount
+            + self.shipping_price.amount
+            + self.shipping_tax.amount
+            - self.discount.amount,
+            self.item_price.currency,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +109,8 @@ class OrderSnapshot:
 
     @property
     def total(self) -> Money:
-        total = Money.zero(self.currency)
-        for line in self.lines:
-            total = total + line.total
-        return total
+        amount = sum((line.total.amount for line in self.lines), Decimal("0"))
+        return Money(amount, self.currency)
 
     @property
     def quantity_ordered(self) -> int:

@@ -68,6 +68,27 @@ EXPORT_TRANSITIONS: dict[ExportStatus, frozenset[ExportStatus]] = {
     _E.EXPORT_FAILED: frozenset({_E.SCHEDULED}),
 }
 
+# Orders the merchant can act on. A pending order (payment not confirmed, often without
+# prices) or one canceled before export would only mislead the OMS.
+FULFILLABLE = frozenset(
+    {
+        OrderStatus.UNSHIPPED,
+        OrderStatus.PARTIALLY_SHIPPED,
+        OrderStatus.SHIPPED,
+        OrderStatus.COMPLETE,
+    }
+)
+
+
+def export_hold(status: OrderStatus) -> str | None:
+    """Why an order in ``status`` is not handed to the OMS yet, or None when it may be."""
+    if status is OrderStatus.PENDING:
+        return "awaiting payment (the marketplace still shows it pending)"
+    if status is OrderStatus.CANCELED:
+        return "canceled before it was exported"
+    return None
+
+
 _TABLES: dict[type, dict[Any, frozenset[Any]]] = {
     OrderStatus: ORDER_TRANSITIONS,
     ImportStatus: IMPORT_TRANSITIONS,

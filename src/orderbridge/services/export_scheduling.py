@@ -9,17 +9,27 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderbridge.domain.events import OrderEventKind
-from orderbridge.domain.states import ExportStatus, ImportStatus, can_transition
+from orderbridge.domain.states import (
+    ExportStatus,
+    ImportStatus,
+    OrderStatus,
+    can_transition,
+    export_hold,
+)
 from orderbridge.services.context import ServiceContext
 from orderbridge.store.order_events import add_events
-from orderbridge.store.outbox_queue import schedule_exports
+from orderbridge.store.order_writer import PageOutcome
+from orderbridge.store.outbox_queue import add_exports_for_new_orders, schedule_exports
 from orderbridge.store.tables import orders
 
 
-def ineligibility(import_status: str, export_status: str) -> str | None:
+def ineligibility(import_status: str, export_status: str, status: str) -> str | None:
     """Why an order may not be exported now, or None when it may."""
     if import_status != ImportStatus.COMPLETE:
         return "not fully imported"
+    held = export_hold(OrderStatus(status))
+    if held and export_status == ExportStatus.NOT_EXPORTED:
+        return held
     if export_status == ExportStatus.EXPORTED:
         return "already exported"
     if export_status in (ExportStatus.SCHEDULED, ExportStatus.BEING_EXPORTED):
@@ -51,17 +61,29 @@ async def schedule(
     return queued
 
 
-async def schedule_for_connection(
+def exports_new_orders(connection: dict[str, Any]) -> bool:
+    """Whether a connection's new orders go to the OMS by themselves."""
+    return bool(connection["auto_export"]) and connection["export_target_id"] is not None
+
+
+async def queue_imported(
     ctx: ServiceContext,
     conn: AsyncConnection,
     connection: dict[str, Any],
-    new_order_ids: list[int],
+    outcome: PageOutcome,
     *,
     now: datetime,
 ) -> list[int]:
-    """Automatic export of freshly imported orders, when the connection asks for it."""
-    target_id = connection["export_target_id"]
-    if not new_order_ids or not connection["auto_export"] or target_id is None:
+    """Automatic export after a stored page: new fulfillable orders (created already marked
+    "scheduled", so only their outbox rows are added) and orders that just became
+    fulfillable, such as a pending order whose payment went through."""
+    if not exports_new_orders(connection):
         return []
-    rows = [(order_id, connection["id"], target_id) for order_id in new_order_ids]
-    return await schedule(ctx, conn, rows, now=now, actor="auto-export")
+    target_id = connection["export_target_id"]
+    rows = [(order_id, connection["id"], target_id) for order_id in outcome.created_for_export]
+    await add_exports_for_new_orders(
+        conn, rows, now=now, max_attempts=ctx.settings.export_max_attempts
+    )
+    later = [(order_id, connection["id"], target_id) for order_id in outcome.became_exportable]
+    scheduled = await schedule(ctx, conn, later, now=now, actor="auto-export")
+    return outcome.created_for_export + scheduled

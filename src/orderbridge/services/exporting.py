@@ -52,6 +52,7 @@ async def export_orders(
                     orders.c.connection_id,
                     orders.c.import_status,
                     orders.c.export_status,
+                    orders.c.status,
                     connections.c.name,
                     connections.c.export_target_id,
                 )
@@ -65,7 +66,7 @@ async def export_orders(
             if row is None:
                 decisions.append(ExportDecision(order_id, False, "order does not exist"))
                 continue
-            reason = ineligibility(row.import_status, row.export_status)
+            reason = ineligibility(row.import_status, row.export_status, row.status)
             if reason is None and row.export_target_id is None:
                 reason = (
                     f"connection {row.name!r} has no export target; set one with "
@@ -265,18 +266,23 @@ async def _failed(
             fix = f"nothing: retried automatically at {(now + delay).isoformat()}"
         elif exc.retryable:
             fix = "the OMS kept failing; check it is up, then retry the export"
-        else:
+        elif exc.http_status is not None:
             fix = "the OMS refused the order; fix the cause shown, then retry the export"
-        await record_error(
-            conn,
-            title=f"Export of order {item.order_id} failed: {exc.message}",
-            operation="export",
-            at=now,
-            connection_id=item.connection_id,
-            order_id=item.order_id,
-            outbox_id=item.id,
-            attributes={**exc.attributes(), "attempt": item.attempts, "fix": fix},
-        )
+        else:
+            fix = "correct the export target as the message says, then retry the export"
+        # One entry when trouble starts and one when it ends in failure; the attempts in
+        # between only update the scheduled export's last error.
+        if item.attempts == 1 or not retry:
+            await record_error(
+                conn,
+                title=f"Export of order {item.order_id} failed: {exc.message}",
+                operation="export",
+                at=now,
+                connection_id=item.connection_id,
+                order_id=item.order_id,
+                outbox_id=item.id,
+                attributes={**exc.attributes(), "attempt": item.attempts, "fix": fix},
+            )
     result = "retry" if retry else "failed"
     EXPORTS.labels(kind, result).inc()
     log.warning("export_failed", order_id=item.order_id, outbox_id=item.id, result=result)

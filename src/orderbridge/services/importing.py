@@ -25,7 +25,7 @@ from orderbridge.secrets_box import SecretUnreadable
 from orderbridge.services.connections import connection_row, connector_for
 from orderbridge.services.context import ServiceContext
 from orderbridge.services.errors import InvalidInput
-from orderbridge.services.export_scheduling import schedule_for_connection
+from orderbridge.services.export_scheduling import exports_new_orders, queue_imported
 from orderbridge.store import feeds
 from orderbridge.store.dialect_insert import insert_for
 from orderbridge.store.error_log import WARNING, record_error
@@ -61,6 +61,8 @@ class _Run:
     summary: ImportSummary
     progress: Callable[[ImportSummary], None] | None
     started_at: datetime
+    # Whether the connection has quarantined orders whose entry a stored page must clear.
+    may_hold_retries: bool = True
     scheduled_exports: list[int] = field(default_factory=list)
 
     @property
@@ -119,6 +121,13 @@ async def _execute(run: _Run, trigger: str) -> None:
             .returning(import_runs.c.id)
         )
         summary.run_id = int(result.scalar_one())
+    async with ctx.db.read() as conn:
+        held = await conn.execute(
+            select(import_retries.c.id)
+            .where(import_retries.c.connection_id == run.connection_id)
+            .limit(1)
+        )
+        run.may_hold_retries = held.first() is not None
     try:
         connector = await connector_for(ctx, run.row)
         watermark = await _read_windows(run, connector)
@@ -175,10 +184,15 @@ async def _store_page(run: _Run, page: OrderPage) -> PageOutcome:
     now = ctx.clock()
     async with ctx.db.write() as conn:
         outcome = await upsert_page(
-            conn, run.connection_id, page.snapshots, now=now, actor=f"import:{run.row['name']}"
+            conn,
+            run.connection_id,
+            page.snapshots,
+            now=now,
+            actor=f"import:{run.row['name']}",
+            export_new=exports_new_orders(run.row),
         )
         stored_ids = [snap.external_id for snap in page.snapshots]
-        if stored_ids:
+        if stored_ids and run.may_hold_retries:
             await conn.execute(
                 delete(import_retries).where(
                     import_retries.c.connection_id == run.connection_id,
@@ -186,6 +200,7 @@ async def _store_page(run: _Run, page: OrderPage) -> PageOutcome:
                 )
             )
         for problem in page.problems:
+            run.may_hold_retries = True
             await _quarantine(run, conn, problem, now)
         for external_id, message in outcome.status_conflicts:
             await record_error(
@@ -199,9 +214,7 @@ async def _store_page(run: _Run, page: OrderPage) -> PageOutcome:
                 import_run_id=summary.run_id,
                 attributes={"reason": message},
             )
-        run.scheduled_exports += await schedule_for_connection(
-            ctx, conn, run.row, outcome.created, now=now
-        )
+        run.scheduled_exports += await queue_imported(ctx, conn, run.row, outcome, now=now)
         summary.pages += 1
         summary.seen += len(page.snapshots) + len(page.problems)
         summary.created += len(outcome.created)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -26,9 +25,9 @@ def order_values(snapshot: OrderSnapshot) -> dict[str, Any]:
         "marketplace_status": snapshot.marketplace_status,
         "currency": snapshot.currency,
         "total_amount": snapshot.total.amount,
-        "buyer": _compact(asdict(snapshot.buyer)),
+        "buyer": _compact(snapshot.buyer),
         "shipping_address": (
-            _compact(asdict(snapshot.shipping_address)) if snapshot.shipping_address else None
+            _compact(snapshot.shipping_address) if snapshot.shipping_address else None
         ),
         "fulfillment_channel": snapshot.fulfillment_channel,
         "raw": snapshot.raw,
@@ -59,9 +58,9 @@ def comparable(snapshot: OrderSnapshot) -> dict[str, Any]:
         "status": snapshot.status.value,
         "latest_ship_at": _iso(snapshot.latest_ship_at),
         "total": _amount_text(snapshot.total.amount),
-        "buyer": _compact(asdict(snapshot.buyer)),
+        "buyer": _compact(snapshot.buyer),
         "shipping_address": (
-            _compact(asdict(snapshot.shipping_address)) if snapshot.shipping_address else None
+            _compact(snapshot.shipping_address) if snapshot.shipping_address else None
         ),
     }
     for line in snapshot.lines:
@@ -144,5 +143,9 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def _compact(values: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in values.items() if value is not None}
+def _compact(value: Buyer | Address) -> dict[str, Any]:
+    """The set fields of a slotted dataclass; ``dataclasses.asdict`` deep-copies and is slow."""
+    fields = (getattr(value, name) for name in value.__slots__)
+    return {
+        name: item for name, item in zip(value.__slots__, fields, strict=True) if item is not None
+    }

@@ -18,7 +18,13 @@ from orderbridge.domain.changes import diff_fields
 from orderbridge.domain.errors import InvalidTransition
 from orderbridge.domain.events import OrderEventKind
 from orderbridge.domain.order import OrderSnapshot
-from orderbridge.domain.states import ExportStatus, ImportStatus, OrderStatus, transition_to
+from orderbridge.domain.states import (
+    FULFILLABLE,
+    ExportStatus,
+    ImportStatus,
+    OrderStatus,
+    transition_to,
+)
 from orderbridge.store.dialect_insert import insert_for
 from orderbridge.store.order_rows import comparable, comparable_from_rows, line_values, order_values
 from orderbridge.store.tables import order_events, order_lines, orders
@@ -28,6 +34,10 @@ from orderbridge.store.tables import order_events, order_lines, orders
 class PageOutcome:
     created: list[int] = field(default_factory=list)
     updated: list[int] = field(default_factory=list)
+    # Created already scheduled for export (with ``export_new``): their outbox rows are due.
+    created_for_export: list[int] = field(default_factory=list)
+    # Not exported and now fulfillable (e.g. pending → unshipped): ready to be scheduled.
+    became_exportable: list[int] = field(default_factory=list)
     unchanged: int = 0
     stale: int = 0  # older than what we hold: an overlap re-read or an out-of-order page
     status_conflicts: list[tuple[str, str]] = field(default_factory=list)
@@ -44,19 +54,33 @@ async def upsert_page(
     *,
     now: datetime,
     actor: str,
+    export_new: bool = False,
 ) -> PageOutcome:
+    """Store a page. With ``export_new``, new orders are created already scheduled for export
+    (the caller adds their outbox rows in the same transaction), saving an update per page.
+    """
     outcome = PageOutcome()
     by_id = _latest_per_order(snapshots)
     if not by_id:
         return outcome
     existing = await _lock_existing(conn, connection_id, list(by_id))
     fresh = [snap for ext, snap in by_id.items() if ext not in existing]
-    created = await _insert_new(conn, connection_id, fresh, now)
+    created = await _insert_new(conn, connection_id, fresh, now, export_new)
     outcome.created.extend(created.values())
     events: list[dict[str, Any]] = [
         _event(order_id, OrderEventKind.IMPORTED, now, actor, {"external_id": ext})
         for ext, order_id in created.items()
     ]
+    if export_new:
+        outcome.created_for_export = [
+            created[snap.external_id]
+            for snap in fresh
+            if snap.external_id in created and snap.status in FULFILLABLE
+        ]
+        events += [
+            _event(order_id, OrderEventKind.EXPORT_SCHEDULED, now, "auto-export", {})
+            for order_id in outcome.created_for_export
+        ]
     lines = [
         line_values(created[snap.external_id], line)
         for snap in fresh
@@ -98,7 +122,11 @@ async def _lock_existing(
 
 
 async def _insert_new(
-    conn: AsyncConnection, connection_id: int, fresh: list[OrderSnapshot], now: datetime
+    conn: AsyncConnection,
+    connection_id: int,
+    fresh: list[OrderSnapshot],
+    now: datetime,
+    export_new: bool,
 ) -> dict[str, int]:
     if not fresh:
         return {}
@@ -109,7 +137,11 @@ async def _insert_new(
             "external_id": snap.external_id,
             "status": snap.status.value,
             "import_status": ImportStatus.COMPLETE.value,
-            "export_status": ExportStatus.NOT_EXPORTED.value,
+            "export_status": (
+                ExportStatus.SCHEDULED
+                if export_new and snap.status in FULFILLABLE
+                else ExportStatus.NOT_EXPORTED
+            ).value,
             "created_at": now,
             "updated_at": now,
         }
@@ -181,6 +213,12 @@ async def _apply_update(
     if changes:
         events.append(_event(order_id, OrderEventKind.UPDATED, now, actor, {"changes": changes}))
     outcome.updated.append(order_id)
+    if (
+        row["export_status"] == ExportStatus.NOT_EXPORTED
+        and OrderStatus(row["status"]) not in FULFILLABLE
+        and new_status in FULFILLABLE
+    ):
+        outcome.became_exportable.append(order_id)
 
 
 def _event(

@@ -56,7 +56,20 @@ async def schedule_exports(
     """
     if not rows:
         return []
-    values = [
+    statement = (
+        insert_for(conn, outbox)
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+        .returning(outbox.c.order_id)
+    )
+    return [
+        row.order_id for row in await conn.execute(statement, _export_rows(rows, now, max_attempts))
+    ]
+
+
+def _export_rows(
+    rows: list[tuple[int, int, int]], now: datetime, max_attempts: int
+) -> list[dict[str, object]]:
+    return [
         {
             "kind": EXPORT_ORDER,
             "dedup_key": export_key(order_id, target_id),
@@ -72,12 +85,20 @@ async def schedule_exports(
         }
         for order_id, connection_id, target_id in rows
     ]
-    statement = (
-        insert_for(conn, outbox)
-        .on_conflict_do_nothing(index_elements=["dedup_key"])
-        .returning(outbox.c.order_id)
-    )
-    return [row.order_id for row in await conn.execute(statement, values)]
+
+
+async def add_exports_for_new_orders(
+    conn: AsyncConnection,
+    rows: list[tuple[int, int, int]],
+    *,
+    now: datetime,
+    max_attempts: int,
+) -> None:
+    """Outbox rows for orders created in this same transaction: none can exist yet, so a
+    plain multi-row insert does, without the conflict handling and RETURNING of
+    :func:`schedule_exports` (which cost more than the insert itself on a busy import)."""
+    if rows:
+        await conn.execute(outbox.insert(), _export_rows(rows, now, max_attempts))
 
 
 async def requeue(conn: AsyncConnection, outbox_id: int, *, now: datetime) -> bool:

@@ -108,12 +108,12 @@ def _exchange(simulator: AmazonSimulator, form: dict[str, str]) -> Response:
             return _lwa_error(
                 400, "invalid_request", f"The request is missing a required parameter : {name}"
             )
-    client_ok = secrets.compare_digest(form["client_id"], settings.client_id) and (
-        secrets.compare_digest(form["client_secret"], settings.client_secret)
+    client_ok = _same(form["client_id"], settings.client_id) and (
+        _same(form["client_secret"], settings.client_secret)
     )
     if not client_ok:
         return _lwa_error(401, "invalid_client", "Client authentication failed")
-    if not secrets.compare_digest(form["refresh_token"], settings.refresh_token):
+    if not _same(form["refresh_token"], settings.refresh_token):
         return _lwa_error(
             400, "invalid_grant", "The request has an invalid grant parameter : refresh_token"
         )
@@ -127,3 +127,8 @@ def _exchange(simulator: AmazonSimulator, form: dict[str, str]) -> Response:
         },
         headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
     )
+
+
+def _same(given: str, expected: str) -> bool:
+    # compare_digest refuses non-ASCII str; a wrong credential must be a 4xx, not a crash.
+    return secrets.compare_digest(given.encode(), expected.encode())
