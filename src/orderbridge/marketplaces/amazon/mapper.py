@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from orderbridge.domain.errors import InvalidOrderData
@@ -366,7 +366,11 @@ def _money(value: Any, path: str, currency: str) -> Decimal:
     """The amount of a model ``Money`` in the order currency, exactly as sent."""
     if not isinstance(value, Mapping):
         raise InvalidOrderData(f"{path} must be a money object, got {type(value).__name__}")
-    code = _currency_code(value, path)
+    code = value.get("currencyCode")
+    if code != currency:  # the common case is one exact match; anything else is checked
+        code = _currency_code(value, path)
+        if code != currency:
+            raise InvalidOrderData(f"{path} is in {code}, the order in {currency}")
     amount = value.get("amount")
     # The model types amounts as decimal strings; a JSON number may already have lost
     # precision on the way here, so it is refused rather than trusted.
@@ -375,9 +379,9 @@ def _money(value: Any, path: str, currency: str) -> Decimal:
     ):
         raise InvalidOrderData(f"{path}.amount must be a decimal string, got {amount!r}")
     try:
-        money = Money.parse(amount, code)
-    except InvalidOrderData as exc:
-        raise InvalidOrderData(f"{path}.amount: {exc}") from None
-    if money.currency != currency:
-        raise InvalidOrderData(f"{path} is in {money.currency}, the order in {currency}")
-    return money.amount
+        parsed = Decimal(amount.strip() if isinstance(amount, str) else amount)
+    except InvalidOperation:
+        raise InvalidOrderData(f"{path}.amount {amount!r} is not a number") from None
+    if not parsed.is_finite():
+        raise InvalidOrderData(f"{path}.amount {amount!r} is not finite")
+    return parsed
