@@ -53,7 +53,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_url() -> Iterator[str]:
     configured = os.environ.get(POSTGRES_ENV)
     if not configured:
-        pytest.skip(SKIP_POSTGRES)
+        pytest.skip(reason=SKIP_POSTGRES)
     url = make_url(configured)
     name = f"ob_api_{secrets.token_hex(4)}"
     admin = url.set(drivername="postgresql", database="postgres").render_as_string(

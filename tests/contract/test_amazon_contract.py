@@ -58,7 +58,7 @@ def spec() -> dict[str, Any]:
     root = os.environ.get(SPEC_ENV)
     if not root:
         pytest.skip(
-            "ORDERBRIDGE_MARKETPLACE_SPECS is not set: contract tests need the official "
+            reason="ORDERBRIDGE_MARKETPLACE_SPECS is not set: contract tests need the official "
             "marketplace specs (CI points it at ../shared/marketplace-specs)"
         )
     path = Path(root) / MODEL
