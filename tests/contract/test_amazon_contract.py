@@ -53,14 +53,17 @@ def _is_date_time(value: object) -> bool:
     return not isinstance(value, str) or bool(RFC3339.match(value))
 
 
+SPECS_UNSET = (
+    "ORDERBRIDGE_MARKETPLACE_SPECS is not set: contract tests need the official "
+    "marketplace specs (CI points it at ../shared/marketplace-specs)"
+)
+
+
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
     root = os.environ.get(SPEC_ENV)
     if not root:
-        pytest.skip(
-            reason="ORDERBRIDGE_MARKETPLACE_SPECS is not set: contract tests need the official "
-            "marketplace specs (CI points it at ../shared/marketplace-specs)"
-        )
+        pytest.skip(reason=SPECS_UNSET)
     path = Path(root) / MODEL
     if not path.is_file():
         pytest.fail(f"{SPEC_ENV}={root} but the official model {path} is missing")

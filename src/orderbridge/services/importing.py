@@ -30,7 +30,7 @@ from orderbridge.store import feeds
 from orderbridge.store.dialect_insert import insert_for
 from orderbridge.store.error_log import WARNING, record_error
 from orderbridge.store.order_writer import PageOutcome, upsert_page
-from orderbridge.store.tables import import_retries, import_runs
+from orderbridge.store.tables import connections, import_retries, import_runs
 
 RAW_EXCERPT_CHARS = 4000
 
@@ -429,8 +429,6 @@ def _fix_for(error_class: ErrorClass) -> str:
 
 async def request_imports(ctx: ServiceContext, names: list[str] | None) -> list[str]:
     """On demand: make the named connections (or all enabled ones) due now; returns their names."""
-    from orderbridge.store.tables import connections
-
     async with ctx.db.read() as conn:
         query = select(connections.c.id, connections.c.name, connections.c.import_enabled)
         if names is not None:
