@@ -29,6 +29,7 @@ from orderbridge.services.export_scheduling import exports_new_orders, queue_imp
 from orderbridge.store import feeds
 from orderbridge.store.dialect_insert import insert_for
 from orderbridge.store.error_log import WARNING, record_error
+from orderbridge.store.key_lists import one_of
 from orderbridge.store.order_writer import PageOutcome, upsert_page
 from orderbridge.store.tables import connections, import_retries, import_runs
 
@@ -196,7 +197,7 @@ async def _store_page(run: _Run, page: OrderPage) -> PageOutcome:
             await conn.execute(
                 delete(import_retries).where(
                     import_retries.c.connection_id == run.connection_id,
-                    import_retries.c.external_id.in_(stored_ids),
+                    one_of(conn, import_retries.c.external_id, stored_ids),
                 )
             )
         for problem in page.problems:

@@ -26,6 +26,7 @@ from orderbridge.domain.states import (
     transition_to,
 )
 from orderbridge.store.dialect_insert import insert_for
+from orderbridge.store.key_lists import one_of
 from orderbridge.store.order_rows import comparable, comparable_from_rows, line_values, order_values
 from orderbridge.store.tables import order_events, order_lines, orders
 
@@ -113,7 +114,7 @@ async def _lock_existing(
     conn: AsyncConnection, connection_id: int, external_ids: list[str]
 ) -> dict[str, Any]:
     query = select(orders).where(
-        orders.c.connection_id == connection_id, orders.c.external_id.in_(external_ids)
+        orders.c.connection_id == connection_id, one_of(conn, orders.c.external_id, external_ids)
     )
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
