@@ -69,9 +69,10 @@ class SimulatorProcess:
 
 @contextmanager
 def amazon_simulator(
-    orders_per_marketplace: int, marketplaces: tuple[str, ...], seed: int = 1
+    orders_per_marketplace: int, marketplaces: tuple[str, ...], seed: int = 1, speed: float = 0
 ) -> Iterator[SimulatorProcess]:
-    """The Amazon simulator in its own process (its memory is not the hub's), throttling off."""
+    """The Amazon simulator in its own process (its memory is not the hub's); ``speed`` 0 turns
+    throttling off, 1 is Amazon's published usage plans."""
     port = _free_port()
     process = subprocess.Popen(
         [
@@ -85,7 +86,7 @@ def amazon_simulator(
             "--seed",
             str(seed),
             "--speed",
-            "0",
+            str(speed),
             "--marketplaces",
             ",".join(marketplaces),
             "--log-level",

@@ -41,6 +41,7 @@ from orderbridge.marketplaces.base import (
     ReadWindow,
 )
 from orderbridge.marketplaces.pool import ConnectorPool
+from orderbridge.marketplaces.updates import MarketplaceUpdate, UpdateOutcome
 from orderbridge.services.connections import (
     ConnectionSpec,
     create_connection,
@@ -194,6 +195,12 @@ class ReplayConnector:
 
     async def check(self) -> None:
         return None
+
+    async def push_update(self, update: MarketplaceUpdate, *, retry: bool) -> UpdateOutcome:
+        raise NotImplementedError("a replay connector only reads; it cannot deliver updates")
+
+    async def check_update(self, update: MarketplaceUpdate, handle: str) -> UpdateOutcome:
+        raise NotImplementedError("a replay connector only reads; it has no updates to check")
 
     async def aclose(self) -> None:
         return None

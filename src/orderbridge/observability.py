@@ -46,6 +46,25 @@ MARKETPLACE_CALL_SECONDS = Histogram(
     ["channel", "operation"],
     registry=REGISTRY,
 )
+MARKETPLACE_UPDATES = Counter(
+    "orderbridge_marketplace_updates",
+    "Shipments, cancellations and refunds sent to marketplaces, by result "
+    "(confirmed, already, submitted, retry, failed).",
+    ["channel", "kind", "result"],
+    registry=REGISTRY,
+)
+FULFILMENT_SECONDS = Histogram(
+    "orderbridge_fulfilment_seconds",
+    "From the OMS reporting an update to the marketplace confirming it.",
+    ["channel", "kind"],
+    buckets=(0.5, 1, 2, 5, 15, 60, 300, 900, 3600, 10800),
+    registry=REGISTRY,
+)
+LATE_SHIPMENT_RISK = Gauge(
+    "orderbridge_orders_late_shipment_risk",
+    "Unshipped orders within their connection's warning time of the latest ship date.",
+    registry=REGISTRY,
+)
 QUEUE_DEPTH = Gauge(
     "orderbridge_outbox_depth",
     "Outbox rows by status (pending, running, dead).",

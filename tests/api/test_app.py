@@ -9,6 +9,7 @@ from orderbridge.bootstrap import build_context
 from orderbridge.config import Settings
 from orderbridge.services.context import ServiceContext
 from orderbridge.web.app import create_app
+from orderbridge.work.distributed import Distributed
 from orderbridge.work.embedded import EmbeddedRunner
 
 
@@ -65,8 +66,8 @@ async def test_lifespan_runs_the_embedded_runner_on_sqlite(ctx: ServiceContext) 
             assert ctx.wake is not original_wake
             assert isinstance(getattr(ctx.wake, "__self__", None), EmbeddedRunner)
         else:
-            # Distributed mode: workers run elsewhere, the app leaves wake alone.
-            assert ctx.wake is original_wake
+            # Distributed mode: workers run elsewhere; work created here wakes them.
+            assert isinstance(getattr(ctx.wake, "__self__", None), Distributed)
     assert ctx.wake is original_wake
 
 
@@ -78,8 +79,14 @@ async def test_runner_can_be_forced_on_postgresql(ctx: ServiceContext) -> None:
     assert ctx.wake is original_wake
 
 
-async def test_lifespan_without_runner_leaves_wake_alone(ctx: ServiceContext) -> None:
+async def test_lifespan_without_runner_wakes_workers_only_on_postgresql(
+    ctx: ServiceContext,
+) -> None:
     original_wake = ctx.wake
     app = create_app(ctx, run_embedded_runner=False)
     async with app.router.lifespan_context(app):
-        assert ctx.wake is original_wake
+        if ctx.db.is_sqlite:
+            assert ctx.wake is original_wake
+        else:
+            assert isinstance(getattr(ctx.wake, "__self__", None), Distributed)
+    assert ctx.wake is original_wake

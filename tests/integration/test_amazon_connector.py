@@ -419,6 +419,11 @@ async def test_factory_builds_a_working_connector_from_a_connection(
     assert {limit.operation for limit in connector.capabilities.rate_limits} == {
         "searchOrders",
         "getOrder",
+        "confirmShipment",
+        "createFeedDocument",
+        "createFeed",
+        "getFeed",
+        "getFeedDocument",
     }
 
 

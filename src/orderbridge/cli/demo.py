@@ -101,6 +101,7 @@ async def _seed(
         create_connection,
         create_export_target,
     )
+    from orderbridge.services.status_sources.sources import create_source
     from orderbridge.services.tokens import create_token
 
     with contextlib.suppress(Conflict):
@@ -125,10 +126,22 @@ async def _seed(
                 "marketplace_ids": list(sim.marketplace_ids),
                 "base_url": base,
                 "token_url": f"{base}/auth/o2/token",
+                # Feeds (cancellations, refunds) are signed with the seller's merchant token.
+                "seller_id": sim.seller_id,
             },
             import_interval_seconds=60,
             export_target="sandbox-oms",
         )
         with contextlib.suppress(Conflict):
             await create_connection(ctx, spec)
+    with contextlib.suppress(Conflict):
+        # Shipments, cancellations and refunds posted to the sandbox OMS's status feed
+        # (POST http://127.0.0.1:8201/status-updates) come back through polling.
+        await create_source(
+            ctx,
+            name="sandbox-oms-status",
+            kind="poll",
+            settings={"url": "http://127.0.0.1:8201/status-updates"},
+            interval_seconds=15,
+        )
     return await create_token(ctx, "demo")

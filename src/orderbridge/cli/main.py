@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from orderbridge.cli import connections, demo, errors_cmd, imports, orders, serve, tokens
+from orderbridge.cli import (
+    connections,
+    demo,
+    errors_cmd,
+    imports,
+    orders,
+    serve,
+    status_sources,
+    tokens,
+)
 
 app = typer.Typer(
     name="orderbridge",
@@ -26,6 +35,7 @@ app.add_typer(orders.export_app, name="export")
 app.add_typer(errors_cmd.errors_app, name="errors")
 app.add_typer(errors_cmd.scheduled_app, name="exports")
 app.add_typer(tokens.app, name="tokens")
+app.add_typer(status_sources.app, name="status-sources")
 
 
 def main() -> None:

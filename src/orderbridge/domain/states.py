@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from orderbridge.domain.fulfilment import UPDATE_TRANSITIONS, UpdateStatus
+
 
 class OrderStatus(StrEnum):
     """orderbridge's own lifecycle of an order (the marketplace's status is kept apart)."""
@@ -80,6 +82,24 @@ FULFILLABLE = frozenset(
 )
 
 
+_PROGRESS = {
+    OrderStatus.PENDING: 0,
+    OrderStatus.UNSHIPPED: 1,
+    OrderStatus.PARTIALLY_SHIPPED: 2,
+    OrderStatus.SHIPPED: 3,
+    OrderStatus.COMPLETE: 4,
+}
+
+
+def lags_behind(ours: OrderStatus, theirs: OrderStatus) -> bool:
+    """True when the marketplace shows an earlier step than we hold: a shipment we
+    recorded that it has not applied yet, or a completion it never reports. That is news
+    that has not reached it, not a conflict; a cancellation never lags."""
+    if ours not in _PROGRESS or theirs not in _PROGRESS:
+        return False
+    return _PROGRESS[theirs] < _PROGRESS[ours]
+
+
 def export_hold(status: OrderStatus) -> str | None:
     """Why an order in ``status`` is not handed to the OMS yet, or None when it may be."""
     if status is OrderStatus.PENDING:
@@ -93,9 +113,10 @@ _TABLES: dict[type, dict[Any, frozenset[Any]]] = {
     OrderStatus: ORDER_TRANSITIONS,
     ImportStatus: IMPORT_TRANSITIONS,
     ExportStatus: EXPORT_TRANSITIONS,
+    UpdateStatus: UPDATE_TRANSITIONS,
 }
 
-S = TypeVar("S", OrderStatus, ImportStatus, ExportStatus)
+S = TypeVar("S", OrderStatus, ImportStatus, ExportStatus, UpdateStatus)
 
 
 def can_transition(current: S, target: S) -> bool:

@@ -6,12 +6,13 @@ names a channel. A connector is built by its factory from a :class:`ConnectionCo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
 from orderbridge.domain.order import OrderSnapshot
+from orderbridge.marketplaces.updates import MarketplaceUpdate, UpdateOutcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,11 @@ class Capabilities:
     tracking_required: bool = False
     partial_cancel: bool = False
     acknowledgement_required: bool = False
+    # orderbridge carrier id (see domain.carriers) → the channel's carrier code.
+    carrier_codes: Mapping[str, str] = field(default_factory=dict)
+    # The code that carries a free-text carrier name; None when the channel refuses
+    # carriers outside its list.
+    other_carrier_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +111,14 @@ class Connector(Protocol):
 
     async def check(self) -> None:
         """Prove the credentials work (one cheap call); raise a classified error otherwise."""
+        ...
+
+    async def push_update(self, update: MarketplaceUpdate, *, retry: bool) -> UpdateOutcome:
+        """Deliver a shipment, cancellation or refund (see :mod:`.updates` for ``retry``)."""
+        ...
+
+    async def check_update(self, update: MarketplaceUpdate, handle: str) -> UpdateOutcome:
+        """The result of an update answered with ``Submitted(handle)``."""
         ...
 
     async def aclose(self) -> None: ...

@@ -16,6 +16,10 @@ from orderbridge.domain.money import Money
 from orderbridge.domain.order import Address, Buyer, OrderLine, StoredOrder
 
 SCHEMA_NAME = "orderbridge.order/v1"
+# A document without ``event`` is the order's export; a notice about an order the OMS
+# has already carries the event that happened.
+EXPORTED_EVENT = "order.exported"
+CANCELLED_EVENT = "order.cancelled"
 SCHEMA_RESOURCE = "order-v1.json"
 
 

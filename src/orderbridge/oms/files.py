@@ -89,7 +89,11 @@ class FileTarget:
         return f"FileTarget(folder={str(self.folder)!r}, format={self.format!r})"
 
     async def deliver(self, document: dict[str, Any], idempotency_key: str) -> DeliveryReceipt:
-        name = f"{file_stem(document, idempotency_key)}.{self.format}"
+        stem = file_stem(document, idempotency_key)
+        event = document.get("event")
+        # A notice gets a file of its own, never overwriting the order's export.
+        suffix = f"-{str(event).rsplit('.', 1)[-1]}" if event else ""
+        name = f"{stem}{suffix}.{self.format}"
         content = render_csv(document) if self.format == "csv" else render_json(document)
         path = await asyncio.to_thread(self._write, name, content)
         return DeliveryReceipt(f"wrote {path}")

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from orderbridge.oms.base import DeliveryReceipt, ExportError
-from orderbridge.oms.document import encode_document
+from orderbridge.oms.document import EXPORTED_EVENT, encode_document
 from orderbridge.oms.signing import signed_headers
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,7 @@ class WebhookTarget:
             **self._extra_headers,
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
+            "X-Orderbridge-Event": str(document.get("event", EXPORTED_EVENT)),
             **signed_headers(self._secret, body, idempotency_key),
         }
         where = display_url(self.url)

@@ -24,6 +24,10 @@ from orderbridge.store.tables import connections, export_targets
 MIN_INTERVAL_SECONDS = 30
 DEFAULT_INTERVAL_SECONDS = 300
 DEFAULT_OVERLAP_SECONDS = 600
+DEFAULT_TRACKING_WAIT_SECONDS = 3 * 3600
+DEFAULT_LATE_WARNING_SECONDS = 24 * 3600
+# A shipment may wait for its tracking number at most a week; marketplaces want it sooner.
+MAX_TRACKING_WAIT_SECONDS = 7 * 24 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +43,13 @@ class ConnectionSpec:
     overlap_seconds: int = DEFAULT_OVERLAP_SECONDS
     auto_export: bool = True
     export_target: str | None = None
+    tracking_wait_seconds: int = DEFAULT_TRACKING_WAIT_SECONDS
+    late_warning_seconds: int = DEFAULT_LATE_WARNING_SECONDS
 
 
 UPDATABLE = {
+    "tracking_wait_seconds",
+    "late_warning_seconds",
     "import_enabled",
     "import_interval_seconds",
     "overlap_seconds",
@@ -58,6 +66,19 @@ def _check_interval(seconds: int) -> None:
             f"import interval {seconds}s is below the minimum of {MIN_INTERVAL_SECONDS}s",
             field="import_interval_seconds",
         )
+
+
+def _check_tracking_wait(seconds: int) -> None:
+    if not 0 <= seconds <= MAX_TRACKING_WAIT_SECONDS:
+        raise InvalidInput(
+            f"tracking_wait_seconds must be between 0 and {MAX_TRACKING_WAIT_SECONDS}",
+            field="tracking_wait_seconds",
+        )
+
+
+def _check_late_warning(seconds: int) -> None:
+    if seconds < 0:
+        raise InvalidInput("late_warning_seconds cannot be negative", field="late_warning_seconds")
 
 
 def _check_overlap(seconds: int) -> None:
@@ -93,6 +114,8 @@ async def _target_id(ctx: ServiceContext, name: str | None) -> int | None:
 async def create_connection(ctx: ServiceContext, spec: ConnectionSpec) -> int:
     _check_interval(spec.import_interval_seconds)
     _check_overlap(spec.overlap_seconds)
+    _check_tracking_wait(spec.tracking_wait_seconds)
+    _check_late_warning(spec.late_warning_seconds)
     _validate_channel(spec.channel, spec.credentials, spec.options)
     target_id = await _target_id(ctx, spec.export_target)
     now = ctx.clock()
@@ -110,6 +133,8 @@ async def create_connection(ctx: ServiceContext, spec: ConnectionSpec) -> int:
                     overlap_seconds=spec.overlap_seconds,
                     auto_export=spec.auto_export,
                     export_target_id=target_id,
+                    tracking_wait_seconds=spec.tracking_wait_seconds,
+                    late_warning_seconds=spec.late_warning_seconds,
                     created_at=now,
                     updated_at=now,
                 )
@@ -147,6 +172,12 @@ async def update_connection(
     if "overlap_seconds" in changes:
         _check_overlap(int(changes["overlap_seconds"]))
         values["overlap_seconds"] = int(changes["overlap_seconds"])
+    if "tracking_wait_seconds" in changes:
+        _check_tracking_wait(int(changes["tracking_wait_seconds"]))
+        values["tracking_wait_seconds"] = int(changes["tracking_wait_seconds"])
+    if "late_warning_seconds" in changes:
+        _check_late_warning(int(changes["late_warning_seconds"]))
+        values["late_warning_seconds"] = int(changes["late_warning_seconds"])
     for flag in ("import_enabled", "auto_export"):
         if flag in changes:
             values[flag] = bool(changes[flag])

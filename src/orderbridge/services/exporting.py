@@ -7,9 +7,8 @@ across retries, lets the OMS drop a repeat that a lost answer could cause.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -23,6 +22,7 @@ from orderbridge.oms.document import order_document
 from orderbridge.services.connections import target_config
 from orderbridge.services.context import ServiceContext
 from orderbridge.services.export_scheduling import ineligibility, schedule
+from orderbridge.services.retry_timing import backoff_delay
 from orderbridge.store import outbox_queue
 from orderbridge.store.error_log import record_error
 from orderbridge.store.order_events import add_events
@@ -232,7 +232,7 @@ async def _failed(
     now = ctx.clock()
     exhausted = item.attempts >= item.max_attempts
     retry = exc.retryable and not exhausted
-    delay = _backoff(ctx, item.attempts)
+    delay = backoff_delay(ctx, item.attempts)
     async with ctx.db.write() as conn:
         settled = await outbox_queue.settle(
             conn,
@@ -287,9 +287,3 @@ async def _failed(
     EXPORTS.labels(kind, result).inc()
     log.warning("export_failed", order_id=item.order_id, outbox_id=item.id, result=result)
     return result
-
-
-def _backoff(ctx: ServiceContext, attempts: int) -> timedelta:
-    base = ctx.settings.retry_base_seconds * 2 ** max(attempts - 1, 0)
-    capped = min(base, ctx.settings.retry_max_seconds)
-    return timedelta(seconds=capped * (0.5 + random.random() / 2))

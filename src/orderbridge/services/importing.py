@@ -26,6 +26,7 @@ from orderbridge.services.connections import connection_row, connector_for
 from orderbridge.services.context import ServiceContext
 from orderbridge.services.errors import InvalidInput
 from orderbridge.services.export_scheduling import exports_new_orders, queue_imported
+from orderbridge.services.oms_notices import schedule_cancellation_notices
 from orderbridge.store import feeds
 from orderbridge.store.dialect_insert import insert_for
 from orderbridge.store.error_log import WARNING, record_error
@@ -216,6 +217,10 @@ async def _store_page(run: _Run, page: OrderPage) -> PageOutcome:
                 attributes={"reason": message},
             )
         run.scheduled_exports += await queue_imported(ctx, conn, run.row, outcome, now=now)
+        if outcome.cancelled_after_export:
+            await schedule_cancellation_notices(
+                ctx, conn, run.row, outcome.cancelled_after_export, now=now
+            )
         summary.pages += 1
         summary.seen += len(page.snapshots) + len(page.problems)
         summary.created += len(outcome.created)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderbridge.store.dialect_insert import insert_for
@@ -91,7 +91,7 @@ async def release_success(
         .values(
             watermark=watermark,
             last_success_at=now,
-            next_poll_at=next_poll_at,
+            next_poll_at=_keep_request(next_poll_at),
             lease_until=None,
             lease_owner=None,
             blocked_until=None,
@@ -116,13 +116,20 @@ async def release_failure(
         .where(import_feeds.c.id == feed_id, import_feeds.c.lease_owner == owner)
         .values(
             last_error=error,
-            next_poll_at=next_poll_at,
+            next_poll_at=_keep_request(next_poll_at),
             blocked_until=blocked_until,
             lease_until=None,
             lease_owner=None,
             consecutive_failures=import_feeds.c.consecutive_failures + 1,
         )
     )
+
+
+def _keep_request(next_poll_at: datetime) -> Any:
+    """The scheduled next poll, unless someone asked for an import while this run was on
+    (``request_now`` moved ``next_poll_at`` past the run's start): that request stays due."""
+    requested = import_feeds.c.next_poll_at > import_feeds.c.last_attempt_at
+    return case((requested, import_feeds.c.next_poll_at), else_=next_poll_at)
 
 
 async def request_now(conn: AsyncConnection, connection_ids: list[int], now: datetime) -> int:

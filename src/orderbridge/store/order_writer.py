@@ -23,6 +23,7 @@ from orderbridge.domain.states import (
     ExportStatus,
     ImportStatus,
     OrderStatus,
+    lags_behind,
     transition_to,
 )
 from orderbridge.store.dialect_insert import insert_for
@@ -41,6 +42,8 @@ class PageOutcome:
     became_exportable: list[int] = field(default_factory=list)
     unchanged: int = 0
     stale: int = 0  # older than what we hold: an overlap re-read or an out-of-order page
+    # Cancelled by the marketplace in this page after the OMS had heard of the order.
+    cancelled_after_export: list[int] = field(default_factory=list)
     status_conflicts: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -188,7 +191,7 @@ async def _apply_update(
         return
     values = order_values(snap)
     new_status = OrderStatus(row["status"])
-    if snap.status.value != row["status"]:
+    if snap.status.value != row["status"] and not lags_behind(new_status, snap.status):
         try:
             new_status = transition_to(OrderStatus(row["status"]), snap.status)
             events.append(
@@ -214,6 +217,12 @@ async def _apply_update(
     if changes:
         events.append(_event(order_id, OrderEventKind.UPDATED, now, actor, {"changes": changes}))
     outcome.updated.append(order_id)
+    if (
+        new_status is OrderStatus.CANCELED
+        and row["status"] != OrderStatus.CANCELED
+        and row["export_status"] != ExportStatus.NOT_EXPORTED
+    ):
+        outcome.cancelled_after_export.append(order_id)
     if (
         row["export_status"] == ExportStatus.NOT_EXPORTED
         and OrderStatus(row["status"]) not in FULFILLABLE

@@ -25,15 +25,22 @@ CANCELLED = "cancelled"
 FINISHED = (DONE, DEAD, CANCELLED)
 
 EXPORT_ORDER = "export_order"
+NOTIFY_CANCELLED = "notify_cancelled"  # tell the OMS an exported order was cancelled
+
+OMS_LANE = "oms"
+MARKETPLACE_LANE = "marketplace"
 
 
 @dataclass(frozen=True, slots=True)
 class ClaimedItem:
     id: int
     kind: str
+    lane: str
     order_id: int
     target_id: int | None
     connection_id: int
+    subject_id: int | None
+    handle: str | None
     attempts: int
     max_attempts: int
 
@@ -72,6 +79,7 @@ def _export_rows(
     return [
         {
             "kind": EXPORT_ORDER,
+            "lane": OMS_LANE,
             "dedup_key": export_key(order_id, target_id),
             "order_id": order_id,
             "connection_id": connection_id,
@@ -106,7 +114,14 @@ async def requeue(conn: AsyncConnection, outbox_id: int, *, now: datetime) -> bo
     result = await conn.execute(
         update(outbox)
         .where(outbox.c.id == outbox_id, outbox.c.status.in_((DEAD, CANCELLED)))
-        .values(status=PENDING, attempts=0, next_attempt_at=now, updated_at=now, lease_until=None)
+        .values(
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            updated_at=now,
+            lease_until=None,
+            handle=None,
+        )
     )
     return bool(result.rowcount)
 
@@ -117,7 +132,11 @@ async def claim(
     head = outbox.alias("head")
     head_id = (
         select(func.min(head.c.id))
-        .where(head.c.order_id == outbox.c.order_id, head.c.status.not_in(FINISHED))
+        .where(
+            head.c.order_id == outbox.c.order_id,
+            head.c.lane == outbox.c.lane,
+            head.c.status.not_in(FINISHED),
+        )
         .scalar_subquery()
     )
     candidates = (
@@ -151,9 +170,12 @@ async def claim(
         .returning(
             outbox.c.id,
             outbox.c.kind,
+            outbox.c.lane,
             outbox.c.order_id,
             outbox.c.target_id,
             outbox.c.connection_id,
+            outbox.c.subject_id,
+            outbox.c.handle,
             outbox.c.attempts,
             outbox.c.max_attempts,
         )
@@ -170,8 +192,14 @@ async def settle(
     now: datetime,
     error: str | None = None,
     next_attempt_at: datetime | None = None,
+    handle: str | None = None,
+    not_an_attempt: bool = False,
 ) -> bool:
-    """Record the outcome, only if we still hold the lease; False means someone took over."""
+    """Record the outcome, only if we still hold the lease; False means someone took over.
+
+    ``not_an_attempt`` gives the attempt back: checking on an update the marketplace is
+    still processing, or waiting out its rate limit, must not use up the retries.
+    """
     values: dict[str, object] = {
         "status": status,
         "lease_until": None,
@@ -179,6 +207,10 @@ async def settle(
         "updated_at": now,
         "last_error": error,
     }
+    if handle is not None:
+        values["handle"] = handle
+    if not_an_attempt:
+        values["attempts"] = outbox.c.attempts - 1
     if status == DONE:
         values["done_at"] = now
     if next_attempt_at is not None:
@@ -198,3 +230,98 @@ async def next_due_at(conn: AsyncConnection) -> datetime | None:
     )
     value = result.scalar()
     return value if isinstance(value, datetime) else None
+
+
+def update_key(kind: str, subject_id: int) -> str:
+    return f"{kind}:{subject_id}"
+
+
+async def schedule_update(
+    conn: AsyncConnection,
+    *,
+    kind: str,
+    order_id: int,
+    connection_id: int,
+    subject_id: int,
+    now: datetime,
+    due_at: datetime,
+    max_attempts: int,
+) -> None:
+    """Queue one marketplace update (a shipment, cancellation or refund) in its order's lane."""
+    await conn.execute(
+        insert_for(conn, outbox)
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+        .values(
+            kind=kind,
+            lane=MARKETPLACE_LANE,
+            dedup_key=update_key(kind, subject_id),
+            order_id=order_id,
+            connection_id=connection_id,
+            subject_id=subject_id,
+            status=PENDING,
+            attempts=0,
+            max_attempts=max_attempts,
+            next_attempt_at=due_at,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
+async def make_due(conn: AsyncConnection, dedup_key: str, *, now: datetime) -> bool:
+    """Bring a waiting row forward to now (a shipment whose tracking number just arrived)."""
+    result = await conn.execute(
+        update(outbox)
+        .where(outbox.c.dedup_key == dedup_key, outbox.c.status == PENDING)
+        .values(next_attempt_at=now, updated_at=now)
+    )
+    return bool(result.rowcount)
+
+
+async def schedule_notification(
+    conn: AsyncConnection,
+    *,
+    kind: str,
+    order_id: int,
+    connection_id: int,
+    target_id: int,
+    now: datetime,
+    max_attempts: int,
+) -> bool:
+    """Queue a message to the OMS about an order (once per order, kind and target)."""
+    result = await conn.execute(
+        insert_for(conn, outbox)
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+        .values(
+            kind=kind,
+            lane=OMS_LANE,
+            dedup_key=f"{kind}:{order_id}:{target_id}",
+            order_id=order_id,
+            connection_id=connection_id,
+            target_id=target_id,
+            status=PENDING,
+            attempts=0,
+            max_attempts=max_attempts,
+            next_attempt_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    return bool(result.rowcount)
+
+
+async def requeue_by_key(conn: AsyncConnection, dedup_key: str, *, now: datetime) -> bool:
+    """A finished row of ``dedup_key`` back to pending with fresh attempts."""
+    result = await conn.execute(
+        update(outbox)
+        .where(outbox.c.dedup_key == dedup_key, outbox.c.status.in_((DEAD, CANCELLED)))
+        .values(
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            updated_at=now,
+            lease_until=None,
+            handle=None,
+        )
+    )
+    return bool(result.rowcount)

@@ -57,6 +57,10 @@ connections = Table(
     Column("overlap_seconds", Integer, nullable=False),
     Column("auto_export", Boolean, nullable=False),
     Column("export_target_id", ForeignKey("export_targets.id"), nullable=True),
+    # A shipment reported without tracking waits this long for it (the seeds' three hours).
+    Column("tracking_wait_seconds", Integer, nullable=False, server_default="10800"),
+    # Unshipped this close to the latest ship date → flagged as at risk of being late.
+    Column("late_warning_seconds", Integer, nullable=False, server_default="86400"),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
@@ -127,12 +131,14 @@ orders = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("exported_at", UtcDateTime),
+    Column("late_flagged_at", UtcDateTime),  # when the late-shipment warning was raised
     UniqueConstraint("connection_id", "external_id"),
     # Keyset pagination: newest purchase first, id breaks ties.
     Index("ix_orders_purchased", "purchased_at", "id"),
     Index("ix_orders_connection_purchased", "connection_id", "purchased_at", "id"),
     Index("ix_orders_export_status", "export_status", "id"),
     Index("ix_orders_status", "status", "id"),
+    Index("ix_orders_latest_ship", "status", "latest_ship_at"),
 )
 
 order_lines = Table(
@@ -173,10 +179,15 @@ outbox = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("kind", String(30), nullable=False),
+    # Work for one order runs in order within its lane: the OMS lane and the marketplace
+    # lane do not wait for each other.
+    Column("lane", String(20), nullable=False, server_default="oms"),
     Column("dedup_key", String(200), nullable=False, unique=True),
     Column("order_id", ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
     Column("target_id", ForeignKey("export_targets.id"), nullable=True),
     Column("connection_id", ForeignKey("connections.id", ondelete="CASCADE"), nullable=False),
+    Column("subject_id", Id),  # the shipment, cancellation or refund a marketplace update carries
+    Column("handle", String(200)),  # the marketplace's id for an update still being processed
     Column("status", String(20), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("max_attempts", Integer, nullable=False),
@@ -236,3 +247,7 @@ api_tokens = Table(
     Column("last_used_at", UtcDateTime),
     Column("revoked_at", UtcDateTime),
 )
+
+# The fulfilment tables share ``metadata``; importing them here means anyone holding
+# ``metadata`` (migrations, test clean-up) sees the whole schema.
+from orderbridge.store import fulfilment_tables  # noqa: E402, F401

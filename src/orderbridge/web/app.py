@@ -8,7 +8,7 @@ work, so the app only serves requests.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import Depends, FastAPI
@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from orderbridge.bootstrap import build_context
-from orderbridge.observability import OLDEST_PENDING_SECONDS, QUEUE_DEPTH, REGISTRY
+from orderbridge.observability import OLDEST_PENDING_SECONDS, QUEUE_DEPTH, REGISTRY, log
 from orderbridge.services.context import ServiceContext
 from orderbridge.services.queries import OPEN_STATUSES, database_ok, queue_figures
 from orderbridge.web.api import PREFIX, api_router
@@ -56,6 +56,27 @@ def _version() -> str:
         return "0.0.0"
 
 
+@asynccontextmanager
+async def _workers_waker(context: ServiceContext) -> AsyncIterator[None]:
+    from orderbridge.work.distributed import Distributed
+
+    distributed = Distributed(lambda: context, context.settings.database_url)
+    async with AsyncExitStack() as stack:
+        try:
+            await stack.enter_async_context(distributed.app.open_async())
+        except Exception:
+            # Workers still find the work at their next tick; the API must not fail to start.
+            log.warning("worker_wake_unavailable", exc_info=True)
+            yield
+            return
+        previous = context.wake
+        context.wake = distributed.wake
+        try:
+            yield
+        finally:
+            context.wake = previous
+
+
 def create_app(
     ctx: ServiceContext | None = None, *, run_embedded_runner: bool | None = None
 ) -> FastAPI:
@@ -72,11 +93,17 @@ def create_app(
             context.wake = runner.wake
             runner.start()
         try:
-            yield
+            if runner is None and not context.db.is_sqlite:
+                # Distributed mode: work created here (a shipment reported through the API)
+                # wakes the workers at once instead of at their next tick.
+                async with _workers_waker(context):
+                    yield
+            else:
+                yield
         finally:
             if runner is not None:
                 await runner.stop()
-                context.wake = previous_wake
+            context.wake = previous_wake
             await context.aclose()
 
     app = FastAPI(

@@ -71,8 +71,14 @@ class Distributed:
                 concurrency=settings.runner_concurrency,
             )
 
+        @app.task(name="orderbridge.side_work", queue=QUEUE, retry=False)
+        async def side_work_task() -> None:
+            await drain.side_work(self.ctx, owner=self.owner)
+            await self._defer_drain()
+
         self._poll_task = poll
         self._drain_task = drain_task
+        self._side_task = side_work_task
 
     async def _tick(self) -> None:
         for connection_id in await drain.due_polls(self.ctx):
@@ -80,6 +86,8 @@ class Distributed:
                 await self._poll_task.configure(queueing_lock=f"poll:{connection_id}").defer_async(
                     connection_id=connection_id
                 )
+        with contextlib.suppress(AlreadyEnqueued):
+            await self._side_task.configure(queueing_lock="side_work").defer_async()
         if await drain.seconds_until_due(self.ctx, 1.0) == 0.0:
             await self._defer_drain()
 

@@ -9,12 +9,19 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from orderbridge.domain.fulfilment import UpdateKind
 from orderbridge.observability import log
 from orderbridge.services import exporting
 from orderbridge.services.context import ServiceContext
+from orderbridge.services.fulfilment.delivery import deliver_update
 from orderbridge.services.importing import ImportSummary, import_orders
+from orderbridge.services.late_shipments import flag_late_shipments
+from orderbridge.services.oms_notices import notify_cancelled
+from orderbridge.services.status_sources.sources import run_due_sources
 from orderbridge.store import feeds, outbox_queue
-from orderbridge.store.outbox_queue import EXPORT_ORDER
+from orderbridge.store.outbox_queue import EXPORT_ORDER, NOTIFY_CANCELLED
+
+MARKETPLACE_KINDS = frozenset(kind.value for kind in UpdateKind)
 
 
 async def due_polls(ctx: ServiceContext) -> list[int]:
@@ -31,6 +38,18 @@ async def poll(ctx: ServiceContext, connection_id: int, *, owner: str) -> Import
         return None
 
 
+async def side_work(ctx: ServiceContext, *, owner: str) -> None:
+    """What is neither an import nor a delivery: due status sources and the late-shipment scan."""
+    try:
+        await run_due_sources(ctx, owner=owner)
+    except Exception:
+        log.exception("status_sources_crashed")
+    try:
+        await flag_late_shipments(ctx)
+    except Exception:
+        log.exception("late_shipment_scan_crashed")
+
+
 async def drain_outbox(ctx: ServiceContext, *, owner: str, batch: int, concurrency: int) -> int:
     """Claim and deliver until nothing is due; returns how many rows were handled."""
     handled = 0
@@ -41,6 +60,10 @@ async def drain_outbox(ctx: ServiceContext, *, owner: str, batch: int, concurren
             try:
                 if item.kind == EXPORT_ORDER:
                     await exporting.deliver(ctx, item, owner=owner)
+                elif item.kind == NOTIFY_CANCELLED:
+                    await notify_cancelled(ctx, item, owner=owner)
+                elif item.kind in MARKETPLACE_KINDS:
+                    await deliver_update(ctx, item, owner=owner)
                 else:
                     log.error("unknown_outbox_kind", outbox_id=item.id, kind=item.kind)
             except Exception:

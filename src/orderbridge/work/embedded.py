@@ -22,6 +22,8 @@ class EmbeddedRunner:
         self._wake = asyncio.Event()
         self._polls: dict[int, asyncio.Task[object]] = {}
         self._main: asyncio.Task[None] | None = None
+        self._side: asyncio.Task[None] | None = None
+        self._side_started = float("-inf")
         self._stopping = False
 
     def wake(self) -> None:
@@ -34,7 +36,7 @@ class EmbeddedRunner:
     async def stop(self) -> None:
         self._stopping = True
         self._wake.set()
-        tasks = [t for t in (self._main, *self._polls.values()) if t is not None]
+        tasks = [t for t in (self._main, self._side, *self._polls.values()) if t is not None]
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -47,6 +49,7 @@ class EmbeddedRunner:
             self._wake.clear()
             try:
                 self._start_due_polls(await drain.due_polls(self.ctx))
+                self._start_side_work()
                 await drain.drain_outbox(
                     self.ctx,
                     owner=self.owner,
@@ -67,6 +70,16 @@ class EmbeddedRunner:
                 continue
             task = asyncio.create_task(self._poll(connection_id))
             self._polls[connection_id] = task
+
+    def _start_side_work(self) -> None:
+        # At most one at a time, and not more often than every tick.
+        now = asyncio.get_running_loop().time()
+        if self._side is not None and not self._side.done():
+            return
+        if now - self._side_started < self.ctx.settings.tick_seconds:
+            return
+        self._side_started = now
+        self._side = asyncio.create_task(drain.side_work(self.ctx, owner=self.owner))
 
     async def _poll(self, connection_id: int) -> None:
         summary = await drain.poll(self.ctx, connection_id, owner=self.owner)

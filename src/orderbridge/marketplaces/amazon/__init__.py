@@ -1,10 +1,11 @@
-"""Amazon Selling Partner API: orders read through the Orders API 2026-01-01.
+"""Amazon Selling Partner API: orders read through the Orders API 2026-01-01; shipments
+confirmed through the Orders API v0, cancellations and refunds sent as feeds.
 
 ``factory`` is what the registry serves for the channel ``"amazon"``. A connection needs
 the credentials ``client_id``, ``client_secret`` and ``refresh_token`` (the app's LWA
 credentials and the seller's authorisation) and the option ``marketplace_ids``; the
 options ``base_url``, ``token_url``, ``rate_limit_scale`` and ``timeout_seconds`` are
-optional.
+optional, and ``seller_id`` (the merchant token) is needed for cancellations and refunds.
 """
 
 from __future__ import annotations

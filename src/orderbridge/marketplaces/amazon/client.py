@@ -1,4 +1,4 @@
-"""Amazon SP-API over HTTP: Login with Amazon tokens and the Orders API 2026-01-01 reads.
+"""Amazon SP-API over HTTP: Login with Amazon tokens, authorised reads and writes.
 
 This module only speaks HTTP and translates failures into the connector error classes;
 it hands back payloads as dicts and never maps them. Every call goes through the shared
@@ -10,16 +10,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
 from orderbridge.marketplaces.amazon.capabilities import GET_ORDER, LWA_TOKEN, SEARCH_ORDERS
+from orderbridge.marketplaces.amazon.request_bodies import RawBody
 from orderbridge.marketplaces.amazon.settings import AmazonSettings
 from orderbridge.marketplaces.errors import ConfigurationError, PermanentError, TransientError
 from orderbridge.marketplaces.http import AUTH_STATUSES, MarketplaceHttp, excerpt
@@ -57,6 +58,18 @@ _CREDENTIAL_ERRORS = {
         "the app is not allowed to use this refresh token: re-authorise the app and update "
         "the connection's credentials"
     ),
+}
+# Write calls hand every 4xx back so the error can carry Amazon's own message.
+_REFUSALS: frozenset[int] = frozenset(range(400, 500))
+_EXPIRED_URL: frozenset[int] = frozenset({403})
+_ORDERS_ROLE = "the Orders role (Direct-to-Consumer Shipping for buyer and address data)"
+# A feed is authorised by the role its feed type needs, not by a role of the Feeds API.
+_FEEDS_ROLE = "the role the feed type needs"
+_ROLES: Mapping[str, str] = {
+    "createFeedDocument": _FEEDS_ROLE,
+    "createFeed": _FEEDS_ROLE,
+    "getFeed": _FEEDS_ROLE,
+    "getFeedDocument": _FEEDS_ROLE,
 }
 
 
@@ -98,18 +111,20 @@ def rate_from_headers(headers: httpx.Headers) -> float | None:
 
 
 class AmazonClient:
-    """One connection's HTTP dialogue with LWA and the Orders API."""
+    """One connection's HTTP dialogue with LWA, the Orders APIs and the Feeds API."""
 
     def __init__(
         self,
         settings: AmazonSettings,
         http: MarketplaceHttp,
         *,
+        single_attempt_http: MarketplaceHttp | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.settings = settings
         self._http = http
+        self._single_attempt_http = single_attempt_http or http
         self._monotonic = monotonic
         self._wall = wall
         self._token: str | None = None
@@ -118,6 +133,11 @@ class AmazonClient:
         self._skew: timedelta | None = None
         http.redact.add(settings.client_secret)
         http.redact.add(settings.refresh_token)
+
+    @property
+    def redact(self) -> Callable[[str], str]:
+        """The connection's redactor, for excerpts built outside this module."""
+        return self._http.redact
 
     # -- clock -------------------------------------------------------------------------
 
@@ -297,31 +317,125 @@ class AmazonClient:
         return order
 
     async def _get(self, operation: str, path: str, params: Mapping[str, str]) -> dict[str, Any]:
-        url = self.settings.base_url + path
-        token = await self.access_token()
-        response = await self._send(operation, url, params, token)
-        if response.status_code in AUTH_STATUSES:
-            # SP-API answers 403 for an expired token too: refresh once, then try once more.
-            self.invalidate_token(token)
-            token = await self.access_token()
-            response = await self._send(operation, url, params, token)
-            if response.status_code in AUTH_STATUSES:
-                raise ConfigurationError(
-                    f"Amazon refused {operation} with a fresh access token: check that the app "
-                    "has the Orders role (Direct-to-Consumer Shipping for buyer and address "
-                    "data) and that the seller's authorisation is still valid",
+        response = await self._authorised(operation, "GET", path, params=params)
+        return _json_object(response, operation, self._http)
+
+    # -- writes and the Feeds API: JSON bodies, Amazon's own refusals -------------------
+
+    async def send(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, str] | None = None,
+        once: bool = False,
+    ) -> httpx.Response:
+        """One authorised SP-API call, with an optional JSON ``body``; a 4xx raises
+        PermanentError with Amazon's own message.
+
+        ``once`` sends without the transport's retries on 5xx and timeouts: for a call
+        that is not safe to repeat blindly, an answer that never came is handed to the
+        core, which retries the whole update and checks Amazon's state first.
+        """
+        http = self._single_attempt_http if once else self._http
+        response = await self._authorised(
+            operation,
+            method,
+            path,
+            params=params,
+            body=None if body is None else RawBody.json(body),
+            http=http,
+            hand_back=_REFUSALS,
+        )
+        if response.status_code >= 400:
+            raise PermanentError(
+                f"Amazon refused {operation}: {_error_messages(response)}",
+                operation=operation,
+                http_status=response.status_code,
+                response_excerpt=excerpt(response.text, self._http.redact),
+                request=f"{method} {path}",
+            )
+        return response
+
+    def json_of(self, response: httpx.Response, operation: str) -> dict[str, Any]:
+        """The JSON object of a successful answer, or a classified error."""
+        return _json_object(response, operation, self._http)
+
+    async def presigned(
+        self, operation: str, method: str, url: str, *, body: RawBody | None = None
+    ) -> httpx.Response:
+        """A call to a pre-signed document URL: no access token, the signature redacted."""
+        signature = urlsplit(url).query
+        self._http.redact.add(signature)
+        try:
+            response = await self._http.request(
+                operation,
+                method,
+                url,
+                headers={"user-agent": USER_AGENT},
+                data=body,
+                hand_back=_EXPIRED_URL,
+            )
+            if response.status_code in _EXPIRED_URL:
+                # A pre-signed URL lives five minutes; a later attempt asks for a new one.
+                raise TransientError(
+                    f"amazon {operation}: the document URL was refused (expired?)",
                     operation=operation,
                     http_status=response.status_code,
                     response_excerpt=excerpt(response.text, self._http.redact),
                 )
-        return _json_object(response, operation, self._http)
+            return response
+        finally:
+            self._http.redact.discard(signature)
+
+    async def _authorised(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: RawBody | None = None,
+        http: MarketplaceHttp | None = None,
+        hand_back: Collection[int] = AUTH_STATUSES,
+    ) -> httpx.Response:
+        url = self.settings.base_url + path
+        token = await self.access_token()
+        response = await self._send(operation, method, url, params, body, token, http, hand_back)
+        if response.status_code in AUTH_STATUSES:
+            # SP-API answers 403 for an expired token too: refresh once, then try once more.
+            self.invalidate_token(token)
+            token = await self.access_token()
+            response = await self._send(
+                operation, method, url, params, body, token, http, hand_back
+            )
+            if response.status_code in AUTH_STATUSES:
+                raise ConfigurationError(
+                    f"Amazon refused {operation} with a fresh access token: check that the app "
+                    f"has {_ROLES.get(operation, _ORDERS_ROLE)} and that the seller's "
+                    "authorisation is still valid",
+                    operation=operation,
+                    http_status=response.status_code,
+                    response_excerpt=excerpt(response.text, self._http.redact),
+                )
+        return response
 
     async def _send(
-        self, operation: str, url: str, params: Mapping[str, str], token: str
+        self,
+        operation: str,
+        method: str,
+        url: str,
+        params: Mapping[str, str] | None,
+        body: RawBody | None,
+        token: str,
+        http: MarketplaceHttp | None,
+        hand_back: Collection[int],
     ) -> httpx.Response:
-        response = await self._http.request(
+        response = await (http or self._http).request(
             operation,
-            "GET",
+            method,
             url,
             params=params,
             headers={
@@ -330,6 +444,8 @@ class AmazonClient:
                 "user-agent": USER_AGENT,
                 "accept": "application/json",
             },
+            data=body,
+            hand_back=hand_back,
         )
         self._measure_skew(response)
         return response
@@ -363,3 +479,27 @@ def _json_object(response: httpx.Response, operation: str, http: MarketplaceHttp
             response_excerpt=excerpt(response.text, http.redact),
         )
     return body
+
+
+def _error_messages(response: httpx.Response) -> str:
+    """Amazon's ``errors[]`` as "code: message details", or the status alone."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    errors = body.get("errors") if isinstance(body, dict) else None
+    parts: list[str] = []
+    for error in errors if isinstance(errors, list) else []:
+        if not isinstance(error, dict):
+            continue
+        words = [
+            str(error[key]).strip()
+            for key in ("message", "details")
+            if isinstance(error.get(key), str) and error[key].strip()
+        ]
+        code = error.get("code")
+        if isinstance(code, str) and code.strip():
+            words.insert(0, f"{code.strip()}:" if words else code.strip())
+        if words:
+            parts.append(" ".join(words))
+    return "; ".join(parts) or f"HTTP {response.status_code}"

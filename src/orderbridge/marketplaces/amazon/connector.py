@@ -2,6 +2,8 @@
 
 It owns one connection's HTTP client, rate limiter and token cache, so the composition
 root should build one connector per connection and reuse it (or pass a shared limiter).
+Writes go out through :mod:`.shipping` (confirmShipment) and :mod:`.feed_updates`
+(cancellations and refunds as feeds); this class only picks which.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import aclosing
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -18,8 +21,12 @@ from orderbridge.domain.errors import InvalidOrderData
 from orderbridge.domain.order import OrderSnapshot
 from orderbridge.marketplaces.amazon.capabilities import amazon_capabilities
 from orderbridge.marketplaces.amazon.client import AmazonClient, rate_from_headers
+from orderbridge.marketplaces.amazon.feed_updates import FeedUpdates
+from orderbridge.marketplaces.amazon.feeds import FeedsClient
 from orderbridge.marketplaces.amazon.mapper import map_order, order_id_of
+from orderbridge.marketplaces.amazon.request_bodies import BodyAwareClient
 from orderbridge.marketplaces.amazon.settings import AmazonSettings
+from orderbridge.marketplaces.amazon.shipping import confirm_shipment
 from orderbridge.marketplaces.base import (
     CallObserver,
     Capabilities,
@@ -30,6 +37,13 @@ from orderbridge.marketplaces.base import (
 from orderbridge.marketplaces.errors import ItemProblem, PermanentError
 from orderbridge.marketplaces.http import MarketplaceHttp, RetryPolicy, excerpt
 from orderbridge.marketplaces.ratelimit import RateLimiter, Sleep
+from orderbridge.marketplaces.updates import (
+    CancellationUpdate,
+    MarketplaceUpdate,
+    RefundUpdate,
+    ShipmentUpdate,
+    UpdateOutcome,
+)
 
 CHANNEL = "amazon"
 # A tiny look-back for check(): enough to prove the search works, cheap to answer.
@@ -37,7 +51,7 @@ _CHECK_LOOKBACK = timedelta(hours=1)
 
 
 class AmazonConnector:
-    """One Amazon seller connection, read through the Orders API 2026-01-01."""
+    """One Amazon seller connection: orders read, shipments, cancellations and refunds sent."""
 
     channel: ClassVar[str] = CHANNEL
 
@@ -54,19 +68,35 @@ class AmazonConnector:
         self.settings = settings
         self.capabilities: Capabilities = amazon_capabilities(settings.rate_limit_scale)
         self.limiter = limiter or RateLimiter(self.capabilities.rate_limits, sleep=sleep)
-        self._client_http = httpx.AsyncClient(
+        self._client_http = BodyAwareClient(
             timeout=settings.timeout_seconds, transport=transport, follow_redirects=False
         )
+        policy = retry or RetryPolicy()
         self.http = MarketplaceHttp(
             channel=CHANNEL,
             client=self._client_http,
             limiter=self.limiter,
             observer=observer,
-            retry=retry,
+            retry=policy,
             rate_header=rate_from_headers,
             sleep=sleep,
         )
-        self.client = AmazonClient(settings, self.http)
+        # The same connection, limiter and secrets, without repeats on 5xx and timeouts:
+        # for writes whose lost answer the core must see (see AmazonClient.send).
+        single_attempt = MarketplaceHttp(
+            channel=CHANNEL,
+            client=self._client_http,
+            limiter=self.limiter,
+            observer=observer,
+            retry=replace(policy, attempts=1),
+            rate_header=rate_from_headers,
+            redactor=self.http.redact,
+            sleep=sleep,
+        )
+        self.client = AmazonClient(settings, self.http, single_attempt_http=single_attempt)
+        self._feed_updates = FeedUpdates(
+            settings, self.client, FeedsClient(self.client, self.limiter)
+        )
 
     async def marketplace_now(self) -> datetime:
         if self.client.skew is None:
@@ -119,6 +149,19 @@ class AmazonConnector:
         async with aclosing(pages):
             async for _ in pages:
                 break
+
+    async def push_update(self, update: MarketplaceUpdate, *, retry: bool) -> UpdateOutcome:
+        marketplace_id = update.marketplace_id or self.settings.marketplace_ids[0]
+        if isinstance(update, ShipmentUpdate):
+            return await confirm_shipment(self.client, update, marketplace_id, retry=retry)
+        if isinstance(update, CancellationUpdate):
+            return await self._feed_updates.cancel(update, marketplace_id, retry=retry)
+        if isinstance(update, RefundUpdate):
+            return await self._feed_updates.refund(update, marketplace_id)
+        raise PermanentError(f"amazon: no way to deliver a {type(update).__name__}")
+
+    async def check_update(self, update: MarketplaceUpdate, handle: str) -> UpdateOutcome:
+        return await self._feed_updates.check(update, handle)
 
     async def aclose(self) -> None:
         await self._client_http.aclose()

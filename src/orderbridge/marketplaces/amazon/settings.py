@@ -27,6 +27,9 @@ class AmazonSettings:
     token_url: str = DEFAULT_TOKEN_URL
     rate_limit_scale: float = 1.0
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    # The merchant token that signs feeds (MerchantIdentifier); only cancellations and
+    # refunds need it, so a connection that only reads may leave it out.
+    seller_id: str | None = None
 
     @classmethod
     def parse(cls, credentials: Mapping[str, Any], options: Mapping[str, Any]) -> AmazonSettings:
@@ -41,6 +44,7 @@ class AmazonSettings:
             token_url=_url(options, "token_url", DEFAULT_TOKEN_URL),
             rate_limit_scale=_positive(options, "rate_limit_scale", 1.0),
             timeout_seconds=_positive(options, "timeout_seconds", DEFAULT_TIMEOUT_SECONDS),
+            seller_id=_optional_text(options, "seller_id"),
         )
 
 
@@ -66,6 +70,15 @@ def _marketplace_ids(value: Any) -> tuple[str, ...]:
     if len(ids) > 50:
         raise ConfigurationError("amazon: option 'marketplace_ids' allows at most 50 ids")
     return ids
+
+
+def _optional_text(options: Mapping[str, Any], name: str) -> str | None:
+    value = options.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError(f"amazon: option {name!r} must be a non-empty string")
+    return value.strip()
 
 
 def _url(options: Mapping[str, Any], name: str, default: str) -> str:

@@ -1,8 +1,9 @@
 """Assembly of the simulator's ASGI application.
 
-One app serves both hosts a client talks to: the LWA token endpoint (`/auth/o2/token`, on
-api.amazon.com in production) and the SP-API paths (on sellingpartnerapi-*.amazon.com), so a
-connector needs a single base URL for both. The in-memory state hangs off
+One app serves every host a client talks to: the LWA token endpoint (`/auth/o2/token`, on
+api.amazon.com in production), the SP-API paths (on sellingpartnerapi-*.amazon.com: Orders
+API 2026-01-01 reads, v0 confirmShipment, Feeds API 2021-06-30) and the stand-ins for the
+pre-signed S3 document URLs, so a connector needs a single base URL. The in-memory state hangs off
 `app.state.simulator` for in-process tests.
 """
 
@@ -20,8 +21,21 @@ from orderbridge.sandbox.amazon.auth import lwa_token
 from orderbridge.sandbox.amazon.clock import SimulatorClock
 from orderbridge.sandbox.amazon.date_header import SimulatorDateHeader
 from orderbridge.sandbox.amazon.errors import error_list
+from orderbridge.sandbox.amazon.feed_transfer import download, upload
+from orderbridge.sandbox.amazon.feeds_api import (
+    DOCUMENT_PATH,
+    DOCUMENTS_PATH,
+    FEED_PATH,
+    FEEDS_PATH,
+    create_feed,
+    create_feed_document,
+    get_feed,
+    get_feed_document,
+    get_feeds,
+)
 from orderbridge.sandbox.amazon.orders_api import get_order, search_orders
 from orderbridge.sandbox.amazon.settings import AmazonSimulatorSettings
+from orderbridge.sandbox.amazon.shipments import CONFIRM_SHIPMENT_PATH, confirm_shipment
 from orderbridge.sandbox.amazon.state import AmazonSimulator
 
 SEARCH_ORDERS_PATH = "/orders/2026-01-01/orders"
@@ -46,6 +60,14 @@ def create_app(
         Route(LWA_TOKEN_PATH, lwa_token, methods=["POST"]),
         Route(SEARCH_ORDERS_PATH, search_orders, methods=["GET"]),
         Route(GET_ORDER_PATH, get_order, methods=["GET"]),
+        Route(CONFIRM_SHIPMENT_PATH, confirm_shipment, methods=["POST"]),
+        Route(DOCUMENTS_PATH, create_feed_document, methods=["POST"]),
+        Route(DOCUMENT_PATH, get_feed_document, methods=["GET"]),
+        Route(FEEDS_PATH, create_feed, methods=["POST"]),
+        Route(FEEDS_PATH, get_feeds, methods=["GET"]),
+        Route(FEED_PATH, get_feed, methods=["GET"]),
+        Route("/_sandbox/uploads/{feedDocumentId}", upload, methods=["PUT"]),
+        Route("/_sandbox/downloads/{feedDocumentId}", download, methods=["GET"]),
         *control.ROUTES,
     ]
     app = Starlette(

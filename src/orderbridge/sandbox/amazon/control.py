@@ -8,16 +8,27 @@ cancelledBy, cancelReason); simulator knobs use the settings' names. Errors use 
   adds N generated orders placed now (round-robin over the seller's marketplaces unless one is
   named); or body `{"order": {partial Order JSON}}` adds one order built from it (see
   `custom_orders.py` for the supported fields). 201 `{"orderIds": [...]}`.
-- `GET /_sandbox/orders/{orderId}` the order with every includedData block (debugging aid).
+- `GET /_sandbox/orders/{orderId}` the order with every includedData block (debugging aid),
+  plus what write calls and feeds applied: `packages` (with the carrierCode/carrierName
+  sent), `cancellations` (per item: quantityCancelled, cancelledBy, cancelReason), `refunds`
+  (per MerchantAdjustmentItemID: item, reason, components given back, feedId) and
+  `acknowledged`. Refunds appear only here: the Orders API model has no field for them.
 - `POST /_sandbox/orders/{orderId}/status` body `{"fulfillmentStatus": s, "cancelledBy"?:
   BUYER|MERCHANT|AMAZON, "cancelReason"?: text}` changes the status as Amazon would (shipping
   creates a package, cancelling records who and why) and bumps lastUpdatedTime to now.
   200 `{"orderId", "fulfillmentStatus", "lastUpdatedTime"}`; 404 unknown id; 409 impossible
   transition (e.g. from SHIPPED).
+- `GET /_sandbox/feeds` every feed, newest first, with its status and each message's result
+  (`{"feeds": [{feedId, feedType, processingStatus, ..., fatalReason?, messages: [{messageId,
+  amazonOrderId, result: Success|Error, resultMessageCode?, resultDescription?}]}]}`).
 - `GET /_sandbox/stats` `{"orders": N, "calls": {operation: {status: count}}}` with operations
-  searchOrders, getOrder and lwaToken.
-- `GET|POST /_sandbox/faults` body/answer `{"fault_rate_500", "fault_rate_503", "latency_ms"}`
-  (POST may name only some).
+  searchOrders, getOrder, confirmShipment, the feeds operations, feedDocumentUpload,
+  feedDocumentDownload and lwaToken; plus `"lostWriteResponses": {operation: count}` once
+  some answer was withheld.
+- `GET|POST|PUT /_sandbox/faults` body/answer `{"fault_rate_500", "fault_rate_503",
+  "latency_ms"}` (POST/PUT may name only some); the body may also hold
+  `"lose_write_responses": N`: the next N successful write calls (confirmShipment, createFeed)
+  are applied but answered 500. The answer shows `lose_write_responses` while some remain.
 - `POST /_sandbox/reset` body `{"orders_per_marketplace"?: N}`: regenerate orders from the
   seed, refill throttling buckets, clear statistics, restore faults from the settings.
 - `GET|POST /_sandbox/clock` body `{"now": ISO time, "frozen"?: true}` or
@@ -40,6 +51,7 @@ from orderbridge.sandbox.amazon.errors import error_list
 from orderbridge.sandbox.amazon.faults import FaultConfig
 from orderbridge.sandbox.amazon.lifecycle import CANCELLED_BY, FULFILLMENT_STATUSES, TransitionError
 from orderbridge.sandbox.amazon.views import INCLUDED_DATA, iso, render_order
+from orderbridge.sandbox.amazon.write_views import applied_writes, feed_listing
 
 if TYPE_CHECKING:
     from orderbridge.sandbox.amazon.state import AmazonSimulator
@@ -122,11 +134,18 @@ async def create_orders(request: Request) -> Response:
 
 async def show_order(request: Request) -> Response:
     simulator = _sim(request)
+    simulator.settle_feeds()
     order = simulator.store.get(request.path_params["orderId"])
     if order is None:
         raise ControlError(404, "NotFound", "no such order")
     rendered = render_order(order, frozenset(INCLUDED_DATA), simulator.clock.timestamp())
-    return JSONResponse({"order": rendered})
+    return JSONResponse({"order": rendered, **applied_writes(order)})
+
+
+async def list_feeds(request: Request) -> Response:
+    simulator = _sim(request)
+    simulator.settle_feeds()
+    return JSONResponse({"feeds": feed_listing(simulator.feeds, simulator.clock.timestamp())})
 
 
 async def change_status(request: Request) -> Response:
@@ -159,23 +178,40 @@ async def change_status(request: Request) -> Response:
 
 async def stats(request: Request) -> Response:
     simulator = _sim(request)
-    return JSONResponse({"orders": len(simulator.store), "calls": simulator.stats.snapshot()})
+    body: dict[str, Any] = {"orders": len(simulator.store), "calls": simulator.stats.snapshot()}
+    if simulator.faults.lost_responses:
+        body["lostWriteResponses"] = dict(sorted(simulator.faults.lost_responses.items()))
+    return JSONResponse(body)
+
+
+LOSE_WRITE_RESPONSES = "lose_write_responses"
 
 
 async def faults(request: Request) -> Response:
     simulator = _sim(request)
-    if request.method == "POST":
+    injector = simulator.faults
+    if request.method in ("POST", "PUT"):
         body = await _json_body(request)
-        current = simulator.faults.config.as_dict()
-        unknown = sorted(set(body) - set(current))
+        current = injector.config.as_dict()
+        unknown = sorted(set(body) - set(current) - {LOSE_WRITE_RESPONSES})
         if unknown:
-            raise _bad(f"unknown field(s) {unknown}; known: {sorted(current)}")
+            raise _bad(
+                f"unknown field(s) {unknown}; known: {sorted([*current, LOSE_WRITE_RESPONSES])}"
+            )
+        lose = body.pop(LOSE_WRITE_RESPONSES, None)
         config = FaultConfig(**{**current, **body})
         try:
-            simulator.faults.configure(config)
+            config.validate()
+            if lose is not None:
+                injector.lose_next_writes(lose)
+            injector.configure(config)
         except ValueError as error:
             raise _bad(str(error)) from None
-    return JSONResponse(simulator.faults.config.as_dict())
+    answer: dict[str, Any] = dict(injector.config.as_dict())
+    # shown only while pending, so the answer keeps its long-standing shape otherwise
+    if injector.lost_responses_pending:
+        answer[LOSE_WRITE_RESPONSES] = injector.lost_responses_pending
+    return JSONResponse(answer)
 
 
 async def reset(request: Request) -> Response:
@@ -234,8 +270,9 @@ ROUTES: list[Route] = [
         _handle(override_order),
         methods=["PUT", "DELETE"],
     ),
+    Route("/_sandbox/feeds", _handle(list_feeds), methods=["GET"]),
     Route("/_sandbox/stats", _handle(stats), methods=["GET"]),
-    Route("/_sandbox/faults", _handle(faults), methods=["GET", "POST"]),
+    Route("/_sandbox/faults", _handle(faults), methods=["GET", "POST", "PUT"]),
     Route("/_sandbox/reset", _handle(reset), methods=["POST"]),
     Route("/_sandbox/clock", _handle(clock), methods=["GET", "POST"]),
 ]

@@ -66,6 +66,16 @@ def internal_failure() -> SpApiError:
     )
 
 
+def lost_response() -> SpApiError:
+    return SpApiError(
+        500,
+        "InternalFailure",
+        "We encountered an internal error. Please try again.",
+        "Injected by the orderbridge Amazon simulator (lose_write_responses): "
+        "the request was applied, its answer withheld.",
+    )
+
+
 def service_unavailable() -> SpApiError:
     return SpApiError(
         503,

@@ -3,6 +3,11 @@
 With probability fault_rate_500 a call answers 500 InternalFailure and with probability
 fault_rate_503 it answers 503 ServiceUnavailable; latency_ms is added to every business call.
 The random source is seeded, so the same sequence of calls meets the same faults each run.
+
+Lost responses serve exactly-once tests: after `lose_next_writes(n)` the next n write calls
+(confirmShipment, createFeed) that succeed are applied as usual but answered with a 500, as
+when Amazon did the work and the answer never reached the client. Calls that fail (403,
+429, 400, ...) keep their real answer and do not use up the count.
 """
 
 from __future__ import annotations
@@ -11,7 +16,12 @@ import asyncio
 import random
 from dataclasses import asdict, dataclass
 
-from orderbridge.sandbox.amazon.errors import SpApiError, internal_failure, service_unavailable
+from orderbridge.sandbox.amazon.errors import (
+    SpApiError,
+    internal_failure,
+    lost_response,
+    service_unavailable,
+)
 
 
 @dataclass
@@ -40,6 +50,8 @@ class FaultInjector:
         self._seed = seed
         self._rng = random.Random(seed)
         self.config = config
+        self.lost_responses_pending = 0
+        self.lost_responses: dict[str, int] = {}
 
     def configure(self, config: FaultConfig) -> None:
         config.validate()
@@ -48,6 +60,21 @@ class FaultInjector:
     def reset(self, config: FaultConfig) -> None:
         self.configure(config)
         self._rng = random.Random(self._seed)
+        self.lost_responses_pending = 0
+        self.lost_responses.clear()
+
+    def lose_next_writes(self, count: int) -> None:
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise ValueError("lose_write_responses must be an integer >= 0")
+        self.lost_responses_pending = count
+
+    def lose_response(self, operation: str) -> SpApiError | None:
+        """The 500 replacing the answer of an applied write call, while some are to be lost."""
+        if self.lost_responses_pending <= 0:
+            return None
+        self.lost_responses_pending -= 1
+        self.lost_responses[operation] = self.lost_responses.get(operation, 0) + 1
+        return lost_response()
 
     async def delay(self) -> None:
         if self.config.latency_ms > 0:

@@ -58,7 +58,7 @@ def _tracking_number(carrier: str, rng: random.Random) -> str:
 
 def ship_units(order: Order, units: int | None, at: int, now: int, rng: random.Random) -> None:
     """Ship `units` of the not-yet-shipped units (None: all of them) at time `at`."""
-    remaining = order.units_ordered - order.units_shipped
+    remaining = sum(item.quantity_open for item in order.items)
     to_ship = remaining if units is None else min(units, remaining)
     if to_ship <= 0:
         return
@@ -66,7 +66,7 @@ def ship_units(order: Order, units: int | None, at: int, now: int, rng: random.R
     for item in order.items:
         if to_ship == 0:
             break
-        take = min(item.quantity - item.quantity_shipped, to_ship)
+        take = min(item.quantity_open, to_ship)
         if take > 0:
             item.quantity_shipped += take
             to_ship -= take
@@ -104,7 +104,7 @@ def settle(
 
     No transition check: used for new orders and after `check_transition`.
     """
-    remaining = order.units_ordered - order.units_shipped
+    remaining = sum(item.quantity_open for item in order.items)
     if status == "SHIPPED":
         ship_units(order, None, at, now, rng)
     elif status == "PARTIALLY_SHIPPED":
@@ -117,7 +117,23 @@ def settle(
         who = cancelled_by or "MERCHANT"
         order.cancelled_by = who
         order.cancel_reason = cancel_reason or _CANCEL_REASONS[who]
+        for item in order.items:
+            item.quantity_cancelled += item.quantity_open
     order.status = status
+
+
+def derived_status(order: Order) -> str:
+    """The status the items' shipped and cancelled units imply, after a write call or feed.
+
+    Every unit resolved: CANCELLED when none shipped, else SHIPPED; some shipped:
+    PARTIALLY_SHIPPED; nothing shipped or resolved yet: the status stays as it is.
+    """
+    shipped = order.units_shipped
+    if all(item.quantity_open <= 0 for item in order.items):
+        return "SHIPPED" if shipped else "CANCELLED"
+    if shipped:
+        return "PARTIALLY_SHIPPED"
+    return order.status
 
 
 def check_transition(order: Order, status: str) -> None:

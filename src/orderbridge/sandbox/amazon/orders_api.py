@@ -1,10 +1,7 @@
 """The two operations of the Orders API 2026-01-01: searchOrders and getOrder.
 
-Every call goes through the same pipeline, in the order Amazon's gateway applies it:
-access token (403) -> throttling (429) -> added latency -> injected fault (500/503) ->
-validation (400) -> the operation (200/404). Responses carry `x-amzn-RequestId`; 200, 400 and
-404 also carry `x-amzn-RateLimit-Limit` (never 403/429, per Usage-Plans-and-Rate-Limits.md);
-errors carry `x-amzn-ErrorType`.
+Both go through the shared request pipeline (`pipeline.py`: access token, throttling,
+faults, then the operation).
 
 searchOrders returns `{"orders": [...], "pagination": {"nextToken"}?, "createdBefore" |
 "lastUpdatedBefore"}`. Without an explicit *Before bound the upper bound is two minutes before
@@ -17,14 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from uuid import uuid4
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from orderbridge.sandbox.amazon.custom_orders import ORDER_ID_PATTERN
-from orderbridge.sandbox.amazon.errors import SpApiError, invalid_input, not_found, quota_exceeded
+from orderbridge.sandbox.amazon.errors import invalid_input, not_found
 from orderbridge.sandbox.amazon.pagination import PageState
+from orderbridge.sandbox.amazon.pipeline import Answer, Handler, run_operation
 from orderbridge.sandbox.amazon.query import (
     BEFORE_MARGIN_SECONDS,
     GET_ORDER_PARAMS,
@@ -38,41 +35,20 @@ from orderbridge.sandbox.amazon.views import iso, render_order
 if TYPE_CHECKING:
     from orderbridge.sandbox.amazon.state import AmazonSimulator
 
-Handler = Callable[["AmazonSimulator", Request], dict[str, Any]]
-_RATE_HEADER_STATUSES = frozenset({200, 400, 404})
 
+def _reading(func: Callable[[AmazonSimulator, Request], dict[str, Any]]) -> Handler:
+    async def handler(simulator: AmazonSimulator, request: Request) -> Answer:
+        return Answer(200, func(simulator, request))
 
-async def _run(request: Request, operation: str, handler: Handler) -> Response:
-    simulator: AmazonSimulator = request.app.state.simulator
-    try:
-        seller_id = simulator.tokens.authenticate(request.headers.get("x-amz-access-token"))
-        if not simulator.limiter.acquire(seller_id, operation):
-            raise quota_exceeded()
-        await simulator.faults.delay()
-        fault = simulator.faults.draw()
-        if fault is not None:
-            raise fault
-        body = handler(simulator, request)
-        status = 200
-        error_type = None
-    except SpApiError as error:
-        body, status, error_type = error.body(), error.status, error.error_type
-    headers = {"x-amzn-RequestId": str(uuid4())}
-    # Amazon sends the header best-effort; with throttling off there is no rate to announce.
-    if status in _RATE_HEADER_STATUSES and simulator.limiter.enabled:
-        headers["x-amzn-RateLimit-Limit"] = simulator.limiter.header_value(operation)
-    if error_type is not None:
-        headers["x-amzn-ErrorType"] = error_type
-    simulator.stats.record(operation, status)
-    return JSONResponse(body, status_code=status, headers=headers)
+    return handler
 
 
 async def search_orders(request: Request) -> Response:
-    return await _run(request, "searchOrders", _search)
+    return await run_operation(request, "searchOrders", _reading(_search))
 
 
 async def get_order(request: Request) -> Response:
-    return await _run(request, "getOrder", _get)
+    return await run_operation(request, "getOrder", _reading(_get))
 
 
 def _search(simulator: AmazonSimulator, request: Request) -> dict[str, Any]:

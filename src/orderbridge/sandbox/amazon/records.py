@@ -41,6 +41,15 @@ class Item:
     gift_message: str | None = None
     quantity_shipped: int = 0
     business_price: bool = False
+    quantity_cancelled: int = 0
+    # set when this item (rather than the whole order) was cancelled, e.g. by a feed
+    cancelled_by: str | None = None
+    cancel_reason: str | None = None
+
+    @property
+    def quantity_open(self) -> int:
+        """Units neither shipped nor cancelled."""
+        return self.quantity - self.quantity_shipped - self.quantity_cancelled
 
     @property
     def item_total(self) -> int:
@@ -57,11 +66,28 @@ class Package:
     created: int
     ship_time: int
     carrier: str
-    shipping_service: str
+    shipping_service: str | None
     tracking_number: str
     status: str
-    detailed_status: str
+    detailed_status: str | None
     items: list[tuple[str, int]]
+    # what a confirmShipment call sent, kept for the control API (None for generated packages)
+    carrier_code: str | None = None
+    carrier_name: str | None = None
+
+
+@dataclass(slots=True)
+class Refund:
+    """One applied OrderAdjustment item: amounts given back per price component."""
+
+    adjustment_item_id: str
+    order_item_id: str
+    reason: str
+    # component type (Principal, Shipping, ...) -> minor units given back to the buyer
+    components: dict[str, int]
+    quantity: int | None
+    feed_id: str
+    at: int
 
 
 @dataclass(slots=True)
@@ -89,6 +115,8 @@ class Order:
     cancelled_by: str | None = None
     cancel_reason: str | None = None
     buyer_cancel_reason: str | None = None
+    refunds: list[Refund] = field(default_factory=list)
+    acknowledged: bool = False
 
     @property
     def units_ordered(self) -> int:

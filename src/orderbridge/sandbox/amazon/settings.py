@@ -26,6 +26,8 @@ class AmazonSimulatorSettings:
 
     speed_factor scales the official usage-plan rates (rate x speed_factor); 0 or None turns
     throttling off entirely. Fault rates are probabilities in 0..1 per business call.
+    feed_processing_seconds is how long a feed takes in simulator time at speed 1; it is
+    divided by speed_factor, and feeds finish at once when throttling is off.
     """
 
     seed: int = 1
@@ -42,6 +44,7 @@ class AmazonSimulatorSettings:
     marketplace_ids: tuple[str, ...] = DEFAULT_MARKETPLACE_IDS
     history_days: int = 30
     access_token_ttl_seconds: int = 3600
+    feed_processing_seconds: float = 2.0
 
     def __post_init__(self) -> None:
         for name in ("fault_rate_500", "fault_rate_503"):
@@ -63,7 +66,16 @@ class AmazonSimulatorSettings:
             raise ValueError(f"unknown marketplace ids {unknown}; known: {sorted(MARKETPLACES)}")
         if self.history_days < 1:
             raise ValueError("history_days must be >= 1")
+        if self.feed_processing_seconds < 0:
+            raise ValueError("feed_processing_seconds must be >= 0")
 
     @property
     def throttling_enabled(self) -> bool:
         return bool(self.speed_factor)
+
+    @property
+    def feed_duration_seconds(self) -> float:
+        """Simulator seconds from createFeed to a finished feed."""
+        if not self.speed_factor:
+            return 0.0
+        return self.feed_processing_seconds / self.speed_factor

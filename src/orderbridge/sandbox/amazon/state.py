@@ -1,9 +1,10 @@
 """The simulator's whole in-memory state, reachable in-process as `app.state.simulator`.
 
 One `AmazonSimulator` owns the order store, the generator, issued access tokens, throttling
-buckets, the fault injector, call statistics and the clock. `reset()` rebuilds orders,
-buckets, statistics and faults from the settings (same seed, same orders); issued access
-tokens survive a reset so a client under test need not log in again.
+buckets, the fault injector, call statistics, feeds with their documents, and the clock.
+`reset()` rebuilds orders, buckets, statistics and faults from the settings (same seed, same
+orders) and forgets feeds; issued access tokens survive a reset so a client under test need
+not log in again.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from orderbridge.sandbox.amazon.auth import TokenRegistry
 from orderbridge.sandbox.amazon.clock import SimulatorClock
 from orderbridge.sandbox.amazon.custom_orders import build_order
 from orderbridge.sandbox.amazon.faults import FaultConfig, FaultInjector
+from orderbridge.sandbox.amazon.feed_documents import DocumentStore
+from orderbridge.sandbox.amazon.feeds import FeedStore, process_feed
 from orderbridge.sandbox.amazon.generator import OrderGenerator
 from orderbridge.sandbox.amazon.lifecycle import check_transition, settle
 from orderbridge.sandbox.amazon.overrides import PayloadOverrides
@@ -59,6 +62,8 @@ class AmazonSimulator:
         self.stats = CallStats()
         self.store = OrderStore()
         self.overrides = PayloadOverrides()
+        self.documents = DocumentStore()
+        self.feeds = FeedStore()
         # derived from the seed so tokens stay valid across restarts of the same simulator
         key = hashlib.sha256(f"orderbridge-amazon-sim:{settings.seed}".encode()).digest()
         self.pagination = PaginationCodec(key)
@@ -83,6 +88,8 @@ class AmazonSimulator:
         self.generator = OrderGenerator(settings.seed)
         self.store.clear()
         self.overrides.clear()
+        self.documents.clear()
+        self.feeds.clear()
         self.store.load(
             self.generator.generate(
                 settings.marketplace_ids, per_marketplace, self.now(), settings.history_days
@@ -92,6 +99,11 @@ class AmazonSimulator:
         self.faults.reset(self._initial_faults())
         self.stats.clear()
         return len(self.store)
+
+    def settle_feeds(self) -> None:
+        """Process every feed whose simulated processing time has passed."""
+        for feed in self.feeds.due(self.clock.timestamp()):
+            process_feed(feed, self.store, self.documents)
 
     def add_generated(
         self, count: int, marketplace_id: str | None = None, status: str | None = None

@@ -13,10 +13,17 @@ from dataclasses import dataclass
 
 from orderbridge.sandbox.amazon.clock import SimulatorClock
 
-# (rate per second, burst) from the Orders API 2026-01-01 model's operation descriptions
+# (rate per second, burst) from the operation descriptions of the official models:
+# orders_2026-01-01.json, ordersV0.json (confirmShipment) and feeds_2021-06-30.json
 USAGE_PLANS: dict[str, tuple[float, int]] = {
     "searchOrders": (0.0056, 20),
     "getOrder": (0.5, 30),
+    "confirmShipment": (2.0, 10),
+    "createFeedDocument": (0.5, 15),
+    "createFeed": (0.0083, 15),
+    "getFeed": (2.0, 15),
+    "getFeeds": (0.0222, 10),
+    "getFeedDocument": (0.0222, 10),
 }
 
 

@@ -197,14 +197,15 @@ def _item(
     if "PROMOTION" in included and item.promotion_id:
         body["promotion"] = {"breakdowns": [{"promotionId": item.promotion_id}]}
     if "CANCELLATION" in included:
-        cancellation = _cancellation(order)
+        cancellation = _cancellation(order, item)
         if cancellation:
             body["cancellation"] = cancellation
     if "FULFILLMENT" in included:
         cancelled = order.status == "CANCELLED"
         fulfillment: Json = {
             "quantityFulfilled": item.quantity_shipped,
-            "quantityUnfulfilled": 0 if cancelled else item.quantity - item.quantity_shipped,
+            # cancelled units are neither fulfilled nor waiting to be
+            "quantityUnfulfilled": 0 if cancelled else max(item.quantity_open, 0),
         }
         if item.gift_message:
             fulfillment["packing"] = {
@@ -223,14 +224,20 @@ def _item(
     return body
 
 
-def _cancellation(order: Order) -> Json | None:
+def _cancellation(order: Order, item: Item) -> Json | None:
     cancellation: Json = {}
     if order.buyer_cancel_reason or order.cancelled_by == "BUYER":
         cancellation["cancellationRequest"] = {
             "requester": "BUYER",
             "cancelReason": order.buyer_cancel_reason or order.cancel_reason or "",
         }
-    if order.status == "CANCELLED":
+    if item.cancelled_by is not None:
+        # cancelled item by item (a feed): the item's own record, reason only when one was given
+        execution: Json = {"cancelledBy": item.cancelled_by}
+        if item.cancel_reason:
+            execution["cancelReason"] = item.cancel_reason
+        cancellation["cancellationExecution"] = execution
+    elif order.status == "CANCELLED":
         cancellation["cancellationExecution"] = {
             "cancelledBy": order.cancelled_by or "MERCHANT",
             "cancelReason": order.cancel_reason or "",
@@ -239,16 +246,21 @@ def _cancellation(order: Order) -> Json | None:
 
 
 def _package(package: Package, market: Marketplace) -> Json:
-    return {
+    status: Json = {"status": package.status}
+    if package.detailed_status is not None:
+        status["detailedStatus"] = package.detailed_status
+    body: Json = {
         "packageReferenceId": package.package_reference_id,
         "createdTime": iso(package.created),
-        "packageStatus": {"status": package.status, "detailedStatus": package.detailed_status},
+        "packageStatus": status,
         "carrier": package.carrier,
         "shipTime": iso(package.ship_time),
-        "shippingService": package.shipping_service,
-        "trackingNumber": package.tracking_number,
-        "shipFromAddress": dict(market.ship_from),
-        "packageItems": [
-            {"orderItemId": item_id, "quantity": quantity} for item_id, quantity in package.items
-        ],
     }
+    if package.shipping_service is not None:
+        body["shippingService"] = package.shipping_service
+    body["trackingNumber"] = package.tracking_number
+    body["shipFromAddress"] = dict(market.ship_from)
+    body["packageItems"] = [
+        {"orderItemId": item_id, "quantity": quantity} for item_id, quantity in package.items
+    ]
+    return body

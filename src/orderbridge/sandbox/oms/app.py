@@ -7,6 +7,8 @@ Routes:
   answers 200 ``{"duplicate": true}``), store the order document.
 - ``GET /orders`` and ``GET /orders/{key}``: what was stored, with delivery attempts per key.
 - ``POST /_sandbox/faults``, ``POST /_sandbox/reset``, ``GET /_sandbox/stats``: test controls.
+- ``/status-updates``: shipments, cancellations and refunds for orderbridge to poll, and
+  their controls (see ``status_updates.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pydantic import BaseModel, Field
 from orderbridge.sandbox.oms.inbox import Fault, Inbox
 from orderbridge.sandbox.oms.settings import DEFAULT_TOLERANCE_SECONDS, SandboxOmsSettings
 from orderbridge.sandbox.oms.signature import Rejected, check_signature
+from orderbridge.sandbox.oms.status_updates import StatusFeed, status_update_routes
 
 
 class FaultRequest(BaseModel):
@@ -47,8 +50,12 @@ def create_app(
     delay_seconds: float = 0.0,
     tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS,
     latency_seconds: float = 0.0,
+    status_token: str | None = None,
 ) -> FastAPI:
-    """A fresh sandbox OMS with its own empty inbox."""
+    """A fresh sandbox OMS with its own empty inbox.
+
+    ``status_token``, when given, is the bearer token ``GET /status-updates`` requires.
+    """
     return build_app(
         SandboxOmsSettings(
             secret=secret,
@@ -57,11 +64,12 @@ def create_app(
             fail_status=fail_status,
             delay_seconds=delay_seconds,
             latency_seconds=latency_seconds,
-        )
+        ),
+        status_token=status_token,
     )
 
 
-def build_app(settings: SandboxOmsSettings) -> FastAPI:
+def build_app(settings: SandboxOmsSettings, *, status_token: str | None = None) -> FastAPI:
     if not settings.secret:
         raise ValueError("the sandbox OMS needs a secret to check signatures with")
     inbox = Inbox()
@@ -75,6 +83,9 @@ def build_app(settings: SandboxOmsSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.inbox = inbox
+    status_feed = StatusFeed()
+    app.state.status_feed = status_feed
+    app.include_router(status_update_routes(status_feed, status_token))
 
     @app.post("/webhooks/orders")
     async def receive_order(request: Request) -> Response:
@@ -162,6 +173,7 @@ def build_app(settings: SandboxOmsSettings) -> FastAPI:
     @app.post("/_sandbox/reset")
     async def reset() -> dict[str, Any]:
         inbox.reset()
+        status_feed.reset()
         return {"reset": True}
 
     @app.get("/_sandbox/stats")

@@ -30,6 +30,8 @@ class ConnectionView:
     overlap_seconds: int
     auto_export: bool
     export_target: str | None
+    tracking_wait_seconds: int
+    late_warning_seconds: int
     created_at: datetime
     updated_at: datetime
     # From the orders feed: the watermark and how the last imports went.
@@ -65,6 +67,8 @@ def _connections() -> Select[Any]:
             connections.c.import_interval_seconds,
             connections.c.overlap_seconds,
             connections.c.auto_export,
+            connections.c.tracking_wait_seconds,
+            connections.c.late_warning_seconds,
             connections.c.created_at,
             connections.c.updated_at,
             export_targets.c.name.label("export_target"),
@@ -97,6 +101,8 @@ def _connection(row: RowMapping, now: datetime) -> ConnectionView:
         overlap_seconds=row["overlap_seconds"],
         auto_export=row["auto_export"],
         export_target=row["export_target"],
+        tracking_wait_seconds=row["tracking_wait_seconds"],
+        late_warning_seconds=row["late_warning_seconds"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         watermark=row["watermark"],

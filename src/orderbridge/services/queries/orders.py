@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.engine import RowMapping
 
-from orderbridge.domain.money import Money
 from orderbridge.domain.states import ExportStatus, ImportStatus, OrderStatus
-from orderbridge.oms.document import money_value
 from orderbridge.services.context import ServiceContext
 from orderbridge.services.errors import NotFound
 from orderbridge.services.queries.error_log import ERROR_COLUMNS, error_entry
 from orderbridge.services.queries.filters import as_utc, connection_id, known_values
+from orderbridge.services.queries.fulfilment import KINDS, fulfilment_of
+from orderbridge.services.queries.money_text import money_text
 from orderbridge.services.queries.paging import (
     DEFAULT_LIMIT,
     Page,
@@ -78,15 +77,6 @@ _SUMMARY_COLUMNS = (
 )
 
 
-def money_text(amount: Decimal, currency: str) -> str:
-    """The amount as the OMS document writes it, whatever scale the database handed back.
-
-    PostgreSQL returns NUMERIC(18,4) as "19.9900" and SQLite the text as stored; normalising
-    first makes both "19.99", while a finer amount such as a 0.005 tax share stays exact.
-    """
-    return money_value(Money(amount.normalize(), currency))["amount"]
-
-
 def _summary(row: RowMapping) -> OrderSummary:
     buyer = row["buyer"] or {}
     return OrderSummary(
@@ -128,13 +118,15 @@ async def list_orders(
     purchased_from: datetime | None = None,
     purchased_to: datetime | None = None,
     search: str | None = None,
+    late_risk: bool | None = None,
     limit: int = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> OrderPage:
     """Newest purchase first. ``purchased_from`` is inclusive, ``purchased_to`` exclusive.
 
     ``search`` matches an external order id exactly or by prefix, a buyer name containing
-    it (any case), or a line's SKU exactly.
+    it (any case), or a line's SKU exactly. ``late_risk`` keeps (or drops) the open orders
+    flagged as at risk of shipping late.
     """
     check_limit(limit)
     statuses = known_values(status, OrderStatus, "status")
@@ -157,6 +149,11 @@ async def list_orders(
             query = query.where(orders.c.purchased_at < as_utc(purchased_to))
         if search and search.strip():
             query = _search(query, search.strip())
+        if late_risk is not None:
+            at_risk = orders.c.late_flagged_at.is_not(None) & orders.c.status.in_(
+                (OrderStatus.UNSHIPPED.value, OrderStatus.PARTIALLY_SHIPPED.value)
+            )
+            query = query.where(at_risk if late_risk else ~at_risk)
         if key is not None:
             query = query.where(after(orders.c.purchased_at, orders.c.id, key, descending=True))
         query = query.order_by(orders.c.purchased_at.desc(), orders.c.id.desc()).limit(limit + 1)
@@ -237,6 +234,7 @@ async def order_detail(ctx: ServiceContext, order_id: int) -> dict[str, Any]:
             )
         ).mappings()
         error_items = [asdict(error_entry(entry)) for entry in errors]
+        fulfilment = {kind: await fulfilment_of(conn, order_id, kind) for kind in KINDS}
     return {
         **asdict(_summary(row)),
         "marketplace_ids": list(row["marketplace_ids"]),
@@ -251,6 +249,7 @@ async def order_detail(ctx: ServiceContext, order_id: int) -> dict[str, Any]:
         "events": event_items,
         "exports": export_items,
         "errors": error_items,
+        **fulfilment,
         "raw": row["raw"],
     }
 

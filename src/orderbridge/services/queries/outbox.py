@@ -30,6 +30,9 @@ OPEN_STATUSES = (PENDING, RUNNING, DEAD)
 class ScheduledExport:
     id: int
     kind: str
+    lane: str  # "oms" (exports, notices) or "marketplace" (shipments, cancellations, refunds)
+    subject_id: int | None  # the shipment, cancellation or refund of a marketplace update
+    handle: str | None  # the marketplace's id while it processes the update
     order_id: int
     order_external_id: str
     connection: str
@@ -77,6 +80,9 @@ async def scheduled_exports(
         ScheduledExport(
             id=row["id"],
             kind=row["kind"],
+            lane=row["lane"],
+            subject_id=row["subject_id"],
+            handle=row["handle"],
             order_id=row["order_id"],
             order_external_id=row["order_external_id"],
             connection=row["connection"],

@@ -9,9 +9,11 @@ from orderbridge.web.api import (
     error_log,
     export_targets,
     exports,
+    fulfilment,
     imports,
     orders,
     scheduled_exports,
+    status_sources,
 )
 from orderbridge.web.api.auth import require_token
 from orderbridge.web.api.errors import error_responses
@@ -30,9 +32,11 @@ def api_router() -> APIRouter:
         export_targets,
         imports,
         orders,
+        fulfilment,
         exports,
         scheduled_exports,
         error_log,
+        status_sources,
     ):
         router.include_router(module.router)
     return router

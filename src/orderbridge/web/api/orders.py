@@ -40,6 +40,12 @@ async def list_page(
             description="Order id (exact or prefix), buyer name (contains) or line SKU (exact).",
         ),
     ] = None,
+    late_risk: Annotated[
+        bool | None,
+        Query(
+            description="Only (true) or no (false) open orders flagged as at risk of shipping late."
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
 ) -> OrderPage:
@@ -53,6 +59,7 @@ async def list_page(
         purchased_from=purchased_from,
         purchased_to=purchased_to,
         search=q,
+        late_risk=late_risk,
         limit=limit,
         cursor=cursor,
     )

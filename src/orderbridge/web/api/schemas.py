@@ -20,7 +20,10 @@ from pydantic import (
 
 from orderbridge.services.connections import (
     DEFAULT_INTERVAL_SECONDS,
+    DEFAULT_LATE_WARNING_SECONDS,
     DEFAULT_OVERLAP_SECONDS,
+    DEFAULT_TRACKING_WAIT_SECONDS,
+    MAX_TRACKING_WAIT_SECONDS,
     MIN_INTERVAL_SECONDS,
 )
 
@@ -54,6 +57,17 @@ class ConnectionCreate(RequestBody):
     overlap_seconds: int = Field(default=DEFAULT_OVERLAP_SECONDS, ge=0)
     auto_export: bool = True
     export_target: str | None = Field(default=None, description="Name of an export target.")
+    tracking_wait_seconds: int = Field(
+        default=DEFAULT_TRACKING_WAIT_SECONDS,
+        ge=0,
+        le=MAX_TRACKING_WAIT_SECONDS,
+        description="How long a shipment reported without tracking waits for it.",
+    )
+    late_warning_seconds: int = Field(
+        default=DEFAULT_LATE_WARNING_SECONDS,
+        ge=0,
+        description="Unshipped orders this close to their latest ship date are flagged.",
+    )
 
 
 class ConnectionUpdate(RequestBody):
@@ -65,6 +79,8 @@ class ConnectionUpdate(RequestBody):
     overlap_seconds: int | None = Field(default=None, ge=0)
     auto_export: bool | None = None
     export_target: str | None = None
+    tracking_wait_seconds: int | None = Field(default=None, ge=0, le=MAX_TRACKING_WAIT_SECONDS)
+    late_warning_seconds: int | None = Field(default=None, ge=0)
     options: dict[str, Any] | None = None
     credentials: dict[str, str] | None = Field(default=None, description="Write-only.")
 
@@ -73,6 +89,8 @@ class ConnectionUpdate(RequestBody):
         "import_interval_seconds",
         "overlap_seconds",
         "auto_export",
+        "tracking_wait_seconds",
+        "late_warning_seconds",
         "options",
         "credentials",
         mode="before",
@@ -95,6 +113,8 @@ class ConnectionOut(BaseModel):
     overlap_seconds: int
     auto_export: bool
     export_target: str | None
+    tracking_wait_seconds: int
+    late_warning_seconds: int
     created_at: datetime
     updated_at: datetime
     watermark: datetime | None = Field(
@@ -284,6 +304,9 @@ class OrderDetailOut(OrderSummaryOut):
     events: list[OrderEventOut] = Field(description="The order's history, oldest first.")
     exports: list[OrderExportOut]
     errors: list[ErrorEntryOut]
+    shipments: list[dict[str, Any]] = Field(description="Shipments reported by the OMS.")
+    cancellations: list[dict[str, Any]]
+    refunds: list[dict[str, Any]]
     raw: dict[str, Any] = Field(description="The marketplace's payload as last imported.")
 
 
@@ -306,7 +329,15 @@ class ExportResults(BaseModel):
 
 class ScheduledExportOut(BaseModel):
     id: int
-    kind: str
+    kind: str = Field(
+        description="export_order, notify_cancelled (to the OMS); ship, cancel, refund "
+        "(to the marketplace)."
+    )
+    lane: str
+    subject_id: int | None = Field(
+        description="The shipment, cancellation or refund a marketplace update carries."
+    )
+    handle: str | None = Field(description="The marketplace's id while it processes the update.")
     order_id: int
     order_external_id: str
     connection: str

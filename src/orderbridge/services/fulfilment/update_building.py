@@ -1,0 +1,100 @@
+"""Turning a stored shipment, cancellation or refund into the connector port's update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from orderbridge.domain.fulfilment import CancelReason, RefundReason, UpdateKind
+from orderbridge.marketplaces.updates import (
+    CancellationUpdate,
+    MarketplaceUpdate,
+    RefundLine,
+    RefundUpdate,
+    ShipmentUpdate,
+    UpdateLine,
+)
+from orderbridge.store.fulfilment_tables import (
+    cancellation_lines,
+    cancellations,
+    refund_lines,
+    refunds,
+    shipment_lines,
+    shipments,
+)
+
+SUBJECT_TABLES = {
+    UpdateKind.SHIPMENT.value: shipments,
+    UpdateKind.CANCELLATION.value: cancellations,
+    UpdateKind.REFUND.value: refunds,
+}
+
+
+async def load_subject(conn: AsyncConnection, kind: str, subject_id: int) -> dict[str, Any] | None:
+    table = SUBJECT_TABLES[kind]
+    row = (await conn.execute(select(table).where(table.c.id == subject_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def build_update(
+    conn: AsyncConnection, kind: str, subject: dict[str, Any], order: dict[str, Any]
+) -> MarketplaceUpdate:
+    marketplace_ids = order.get("marketplace_ids") or []
+    marketplace_id = marketplace_ids[0] if marketplace_ids else None
+    external_id = order["external_id"]
+    if kind == UpdateKind.SHIPMENT:
+        rows = await conn.execute(
+            select(shipment_lines)
+            .where(shipment_lines.c.shipment_id == subject["id"])
+            .order_by(shipment_lines.c.id)
+        )
+        return ShipmentUpdate(
+            # Numeric and ours: Amazon wants packageReferenceId as a positive number string.
+            reference=str(subject["id"]),
+            order_external_id=external_id,
+            marketplace_id=marketplace_id,
+            lines=tuple(UpdateLine(row.external_line_id, row.quantity) for row in rows),
+            shipped_at=subject["shipped_at"],
+            carrier_code=subject["carrier_code"],
+            carrier_name=subject["carrier_name"],
+            tracking_number=subject["tracking_number"],
+            shipping_method=subject["shipping_method"],
+        )
+    if kind == UpdateKind.CANCELLATION:
+        rows = await conn.execute(
+            select(cancellation_lines)
+            .where(cancellation_lines.c.cancellation_id == subject["id"])
+            .order_by(cancellation_lines.c.id)
+        )
+        return CancellationUpdate(
+            reference=f"orderbridge-cancel-{subject['id']}",
+            order_external_id=external_id,
+            marketplace_id=marketplace_id,
+            reason=CancelReason(subject["reason"]),
+            whole_order=bool(subject["whole_order"]),
+            lines=tuple(UpdateLine(row.external_line_id, row.quantity) for row in rows),
+        )
+    rows = await conn.execute(
+        select(refund_lines)
+        .where(refund_lines.c.refund_id == subject["id"])
+        .order_by(refund_lines.c.id)
+    )
+    return RefundUpdate(
+        reference=f"orderbridge-refund-{subject['id']}",
+        order_external_id=external_id,
+        marketplace_id=marketplace_id,
+        currency=subject["currency"],
+        reason=RefundReason(subject["reason"]),
+        lines=tuple(
+            RefundLine(
+                row.external_line_id,
+                row.quantity,
+                item=row.item_amount,
+                shipping=row.shipping_amount,
+                tax=row.tax_amount,
+            )
+            for row in rows
+        ),
+    )
