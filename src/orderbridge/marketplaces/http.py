@@ -18,6 +18,7 @@ redactor that knows the connection's secrets, and headers are never recorded.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import re
@@ -115,6 +116,28 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A request body as bytes with its media type: a JSON write, an uploaded document."""
+
+    content: bytes
+    content_type: str
+
+    @classmethod
+    def json(cls, value: Any) -> Body:
+        return cls(json.dumps(value, separators=(",", ":")).encode(), "application/json")
+
+    def __repr__(self) -> str:
+        # Bodies can hold buyers' data: logs and errors get the size only.
+        return f"Body({len(self.content)} bytes, {self.content_type!r})"
+
+
+def _with_type(headers: Mapping[str, str] | None, body: Body | None) -> Mapping[str, str] | None:
+    if body is None:
+        return headers
+    return {**(headers or {}), "content-type": body.content_type}
+
+
 class MarketplaceHttp:
     """Rate-limited, classified HTTP for one connection of one channel."""
 
@@ -150,6 +173,7 @@ class MarketplaceHttp:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         data: Mapping[str, str] | None = None,
+        body: Body | None = None,
         hand_back: Collection[int] = AUTH_STATUSES,
     ) -> httpx.Response:
         """Send one logical call; return its response or raise a classified error.
@@ -165,7 +189,12 @@ class MarketplaceHttp:
             started = self._timer()
             try:
                 response = await self.client.request(
-                    method, url, params=params, headers=headers, data=data
+                    method,
+                    url,
+                    params=params,
+                    headers=_with_type(headers, body),
+                    data=data,
+                    content=body.content if body is not None else None,
                 )
             except httpx.TransportError as exc:
                 # TransportError covers timeouts, refused and reset connections, and

@@ -20,10 +20,9 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from orderbridge.marketplaces.amazon.capabilities import GET_ORDER, LWA_TOKEN, SEARCH_ORDERS
-from orderbridge.marketplaces.amazon.request_bodies import RawBody
 from orderbridge.marketplaces.amazon.settings import AmazonSettings
 from orderbridge.marketplaces.errors import ConfigurationError, PermanentError, TransientError
-from orderbridge.marketplaces.http import AUTH_STATUSES, MarketplaceHttp, excerpt
+from orderbridge.marketplaces.http import AUTH_STATUSES, Body, MarketplaceHttp, excerpt
 
 logger = logging.getLogger(__name__)
 
@@ -345,7 +344,7 @@ class AmazonClient:
             method,
             path,
             params=params,
-            body=None if body is None else RawBody.json(body),
+            body=None if body is None else Body.json(body),
             http=http,
             hand_back=_REFUSALS,
         )
@@ -364,7 +363,7 @@ class AmazonClient:
         return _json_object(response, operation, self._http)
 
     async def presigned(
-        self, operation: str, method: str, url: str, *, body: RawBody | None = None
+        self, operation: str, method: str, url: str, *, body: Body | None = None
     ) -> httpx.Response:
         """A call to a pre-signed document URL: no access token, the signature redacted."""
         signature = urlsplit(url).query
@@ -375,7 +374,7 @@ class AmazonClient:
                 method,
                 url,
                 headers={"user-agent": USER_AGENT},
-                data=body,
+                body=body,
                 hand_back=_EXPIRED_URL,
             )
             if response.status_code in _EXPIRED_URL:
@@ -397,7 +396,7 @@ class AmazonClient:
         path: str,
         *,
         params: Mapping[str, str] | None = None,
-        body: RawBody | None = None,
+        body: Body | None = None,
         http: MarketplaceHttp | None = None,
         hand_back: Collection[int] = AUTH_STATUSES,
     ) -> httpx.Response:
@@ -428,7 +427,7 @@ class AmazonClient:
         method: str,
         url: str,
         params: Mapping[str, str] | None,
-        body: RawBody | None,
+        body: Body | None,
         token: str,
         http: MarketplaceHttp | None,
         hand_back: Collection[int],
@@ -444,7 +443,7 @@ class AmazonClient:
                 "user-agent": USER_AGENT,
                 "accept": "application/json",
             },
-            data=body,
+            body=body,
             hand_back=hand_back,
         )
         self._measure_skew(response)

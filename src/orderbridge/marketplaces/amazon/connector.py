@@ -24,7 +24,6 @@ from orderbridge.marketplaces.amazon.client import AmazonClient, rate_from_heade
 from orderbridge.marketplaces.amazon.feed_updates import FeedUpdates
 from orderbridge.marketplaces.amazon.feeds import FeedsClient
 from orderbridge.marketplaces.amazon.mapper import map_order, order_id_of
-from orderbridge.marketplaces.amazon.request_bodies import BodyAwareClient
 from orderbridge.marketplaces.amazon.settings import AmazonSettings
 from orderbridge.marketplaces.amazon.shipping import confirm_shipment
 from orderbridge.marketplaces.base import (
@@ -68,7 +67,7 @@ class AmazonConnector:
         self.settings = settings
         self.capabilities: Capabilities = amazon_capabilities(settings.rate_limit_scale)
         self.limiter = limiter or RateLimiter(self.capabilities.rate_limits, sleep=sleep)
-        self._client_http = BodyAwareClient(
+        self._client_http = httpx.AsyncClient(
             timeout=settings.timeout_seconds, transport=transport, follow_redirects=False
         )
         policy = retry or RetryPolicy()

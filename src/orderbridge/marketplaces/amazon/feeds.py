@@ -29,9 +29,8 @@ from orderbridge.marketplaces.amazon.capabilities import (
 )
 from orderbridge.marketplaces.amazon.client import AmazonClient
 from orderbridge.marketplaces.amazon.feed_messages import FEED_CONTENT_TYPE
-from orderbridge.marketplaces.amazon.request_bodies import RawBody
 from orderbridge.marketplaces.errors import PermanentError, RateLimitedError, TransientError
-from orderbridge.marketplaces.http import excerpt
+from orderbridge.marketplaces.http import Body, excerpt
 from orderbridge.marketplaces.ratelimit import RateLimiter
 
 FEEDS_PATH = "/feeds/2021-06-30/feeds"
@@ -78,7 +77,7 @@ class FeedsClient:
             )
         document_id, url = await self._create_document()
         await self._client.presigned(
-            UPLOAD_FEED_DOCUMENT, "PUT", url, body=RawBody(document, FEED_CONTENT_TYPE)
+            UPLOAD_FEED_DOCUMENT, "PUT", url, body=Body(document, FEED_CONTENT_TYPE)
         )
         response = await self._client.send(
             CREATE_FEED,
