@@ -85,7 +85,7 @@ def _closed(node: Any) -> Any:
 def specs() -> dict[str, dict[str, Any]]:
     root = os.environ.get(SPEC_ENV)
     if not root:
-        pytest.skip(f"reason: {SPEC_ENV} is not set; contract tests need the official specs")
+        pytest.skip(reason=f"{SPEC_ENV} is not set; contract tests need the official specs")
     loaded = {}
     for key, name in MODELS.items():
         path = Path(root) / "amazon-sp-api" / name

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderbridge.store.dialect_insert import insert_for
@@ -111,9 +111,13 @@ async def add_exports_for_new_orders(
 
 async def requeue(conn: AsyncConnection, outbox_id: int, *, now: datetime) -> bool:
     """Give a dead or cancelled row a fresh set of attempts (an operator's retry)."""
+    return await _requeue(conn, outbox.c.id == outbox_id, now)
+
+
+async def _requeue(conn: AsyncConnection, which: ColumnElement[bool], now: datetime) -> bool:
     result = await conn.execute(
         update(outbox)
-        .where(outbox.c.id == outbox_id, outbox.c.status.in_((DEAD, CANCELLED)))
+        .where(which, outbox.c.status.in_((DEAD, CANCELLED)))
         .values(
             status=PENDING,
             attempts=0,
@@ -312,16 +316,4 @@ async def schedule_notification(
 
 async def requeue_by_key(conn: AsyncConnection, dedup_key: str, *, now: datetime) -> bool:
     """A finished row of ``dedup_key`` back to pending with fresh attempts."""
-    result = await conn.execute(
-        update(outbox)
-        .where(outbox.c.dedup_key == dedup_key, outbox.c.status.in_((DEAD, CANCELLED)))
-        .values(
-            status=PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            updated_at=now,
-            lease_until=None,
-            handle=None,
-        )
-    )
-    return bool(result.rowcount)
+    return await _requeue(conn, outbox.c.dedup_key == dedup_key, now)

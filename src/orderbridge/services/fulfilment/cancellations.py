@@ -15,15 +15,15 @@ from orderbridge.domain.states import OrderStatus
 from orderbridge.services.context import ServiceContext
 from orderbridge.services.errors import Conflict, InvalidInput
 from orderbridge.services.fulfilment.recording import (
-    check_quantity,
     locked_position,
+    open_lines,
     order_context,
-    resolve_line,
+    pick_lines,
+    queue_for_marketplace,
     with_idempotency,
 )
 from orderbridge.services.fulfilment.requests import CancellationRequest, Idempotency, Recorded
-from orderbridge.store import outbox_queue
-from orderbridge.store.fulfilment_ledger import OrderPosition
+from orderbridge.store.fulfilment_ledger import LinePosition, OrderPosition
 from orderbridge.store.fulfilment_tables import cancellation_lines, cancellations
 from orderbridge.store.order_events import add_events
 
@@ -58,15 +58,8 @@ async def record_cancellation(
         lines = _cancelled_lines(position, request)
         whole = not request.lines
         cancellation_id = await _insert(conn, position, request, lines, whole, source, now)
-        await outbox_queue.schedule_update(
-            conn,
-            kind=UpdateKind.CANCELLATION.value,
-            order_id=order_id,
-            connection_id=position.order["connection_id"],
-            subject_id=cancellation_id,
-            now=now,
-            due_at=now,
-            max_attempts=ctx.settings.export_max_attempts,
+        await queue_for_marketplace(
+            ctx, conn, UpdateKind.CANCELLATION, position.order, cancellation_id, now=now
         )
         await add_events(
             conn,
@@ -90,38 +83,29 @@ async def record_cancellation(
 
 
 def _cancelled_lines(position: OrderPosition, request: CancellationRequest) -> dict[str, int]:
-    if not request.lines:
-        shipped = [line for line in position.lines.values() if line.shipped_total > 0]
-        if shipped:
-            names = ", ".join(f"{line.external_line_id} ({line.sku})" for line in shipped)
-            raise Conflict(
-                f"part of the order is shipped already ({names}): cancel the open lines "
-                "instead of the whole order",
-                field="lines",
-            )
-        lines = {
-            line.external_line_id: line.open_quantity
-            for line in position.lines.values()
-            if line.open_quantity > 0
-        }
-        if not lines:
-            raise Conflict("nothing is left to cancel on this order", field="order_id")
-        return lines
-    chosen: dict[str, int] = {}
-    for index, wanted in enumerate(request.lines):
-        field = f"lines[{index}]"
-        check_quantity(wanted.quantity, field)
-        line = resolve_line(position, line_id=wanted.line_id, sku=wanted.sku, field=field)
-        total = chosen.get(line.external_line_id, 0) + wanted.quantity
-        if total > line.open_quantity:
-            note = f", {line.shipped_total} shipped already" if line.shipped_total else ""
-            raise Conflict(
-                f"line {line.external_line_id} (SKU {line.sku}) has {line.open_quantity} "
-                f"unit(s) left to cancel, not {total}{note}",
-                field=f"{field}.quantity",
-            )
-        chosen[line.external_line_id] = total
-    return chosen
+    if request.lines:
+        return pick_lines(position, request.lines, _too_many)
+    shipped = [line for line in position.lines.values() if line.shipped_total > 0]
+    if shipped:
+        names = ", ".join(f"{line.external_line_id} ({line.sku})" for line in shipped)
+        raise Conflict(
+            f"part of the order is shipped already ({names}): cancel the open lines "
+            "instead of the whole order",
+            field="lines",
+        )
+    lines = open_lines(position)
+    if not lines:
+        raise Conflict("nothing is left to cancel on this order", field="order_id")
+    return lines
+
+
+def _too_many(line: LinePosition, total: int, field: str) -> Conflict:
+    note = f", {line.shipped_total} shipped already" if line.shipped_total else ""
+    return Conflict(
+        f"line {line.external_line_id} (SKU {line.sku}) has {line.open_quantity} "
+        f"unit(s) left to cancel, not {total}{note}",
+        field=field,
+    )
 
 
 async def _insert(

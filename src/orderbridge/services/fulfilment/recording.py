@@ -3,18 +3,21 @@ capabilities, the lines named in the request, and the idempotency key."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from orderbridge.domain.fulfilment import UpdateKind
 from orderbridge.marketplaces.base import Capabilities
 from orderbridge.services.connections import connector_for
 from orderbridge.services.context import ServiceContext
-from orderbridge.services.errors import Conflict, InvalidInput, NotFound
-from orderbridge.services.fulfilment.requests import Idempotency, Recorded
+from orderbridge.services.errors import Conflict, InvalidInput, NotFound, ServiceError
+from orderbridge.services.fulfilment.requests import Idempotency, LineRequest, Recorded
+from orderbridge.store import outbox_queue
 from orderbridge.store.fulfilment_ledger import LinePosition, OrderPosition, order_position
 from orderbridge.store.idempotency import claim_key, complete_key
 from orderbridge.store.tables import connections, orders
@@ -111,6 +114,57 @@ def resolve_line(
             )
         return matches[0]
     raise InvalidInput("each line needs a line_id or a sku", field=field)
+
+
+def open_lines(position: OrderPosition) -> dict[str, int]:
+    """Every line's quantity still to ship (or cancel): what "no lines" means in a request."""
+    return {
+        line.external_line_id: line.open_quantity
+        for line in position.lines.values()
+        if line.open_quantity > 0
+    }
+
+
+def pick_lines(
+    position: OrderPosition,
+    wanted: Sequence[LineRequest],
+    refuse: Callable[[LinePosition, int, str], ServiceError],
+) -> dict[str, int]:
+    """The requested quantity per line, never more than is open; ``refuse`` words the error
+    for a line asked for more (given the line, the total asked and the field)."""
+    chosen: dict[str, int] = {}
+    for index, request in enumerate(wanted):
+        field = f"lines[{index}]"
+        check_quantity(request.quantity, field)
+        line = resolve_line(position, line_id=request.line_id, sku=request.sku, field=field)
+        total = chosen.get(line.external_line_id, 0) + request.quantity
+        if total > line.open_quantity:
+            raise refuse(line, total, f"{field}.quantity")
+        chosen[line.external_line_id] = total
+    return chosen
+
+
+async def queue_for_marketplace(
+    ctx: ServiceContext,
+    conn: AsyncConnection,
+    kind: UpdateKind,
+    order: dict[str, Any],
+    subject_id: int,
+    *,
+    now: datetime,
+    due_at: datetime | None = None,
+) -> None:
+    """The outbox row that takes a recorded shipment, cancellation or refund to the marketplace."""
+    await outbox_queue.schedule_update(
+        conn,
+        kind=kind.value,
+        order_id=order["id"],
+        connection_id=order["connection_id"],
+        subject_id=subject_id,
+        now=now,
+        due_at=due_at or now,
+        max_attempts=ctx.settings.export_max_attempts,
+    )
 
 
 def check_quantity(quantity: int, field: str) -> None:

@@ -16,11 +16,11 @@ from orderbridge.services.errors import Conflict, InvalidInput
 from orderbridge.services.fulfilment.recording import (
     check_quantity,
     locked_position,
+    queue_for_marketplace,
     resolve_line,
     with_idempotency,
 )
 from orderbridge.services.fulfilment.requests import Idempotency, Recorded, RefundRequest
-from orderbridge.store import outbox_queue
 from orderbridge.store.fulfilment_ledger import LinePosition, OrderPosition
 from orderbridge.store.fulfilment_tables import refund_lines, refunds
 from orderbridge.store.order_events import add_events
@@ -52,15 +52,8 @@ async def record_refund(
         if total <= 0:
             raise InvalidInput("the refund adds up to nothing", field="lines")
         refund_id = await _insert(conn, position, request, lines, total, source, now)
-        await outbox_queue.schedule_update(
-            conn,
-            kind=UpdateKind.REFUND.value,
-            order_id=order_id,
-            connection_id=position.order["connection_id"],
-            subject_id=refund_id,
-            now=now,
-            due_at=now,
-            max_attempts=ctx.settings.export_max_attempts,
+        await queue_for_marketplace(
+            ctx, conn, UpdateKind.REFUND, position.order, refund_id, now=now
         )
         await add_events(
             conn,

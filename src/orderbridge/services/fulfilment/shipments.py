@@ -21,15 +21,16 @@ from orderbridge.services.errors import Conflict, InvalidInput
 from orderbridge.services.fulfilment.carrier_choice import CarrierChoice, choose_carrier
 from orderbridge.services.fulfilment.progress import move_order_status
 from orderbridge.services.fulfilment.recording import (
-    check_quantity,
     locked_position,
+    open_lines,
     order_context,
-    resolve_line,
+    pick_lines,
+    queue_for_marketplace,
     with_idempotency,
 )
 from orderbridge.services.fulfilment.requests import Idempotency, Recorded, ShipmentRequest
 from orderbridge.store import outbox_queue
-from orderbridge.store.fulfilment_ledger import OrderPosition
+from orderbridge.store.fulfilment_ledger import LinePosition, OrderPosition
 from orderbridge.store.fulfilment_tables import shipment_lines, shipments
 from orderbridge.store.order_events import add_events
 
@@ -95,15 +96,14 @@ async def record_shipment(
             wait,
             source,
         )
-        await outbox_queue.schedule_update(
+        await queue_for_marketplace(
+            ctx,
             conn,
-            kind=UpdateKind.SHIPMENT.value,
-            order_id=order_id,
-            connection_id=position.order["connection_id"],
-            subject_id=shipment_id,
+            UpdateKind.SHIPMENT,
+            position.order,
+            shipment_id,
             now=now,
             due_at=now + wait if waiting else now,
-            max_attempts=ctx.settings.export_max_attempts,
         )
         await add_events(
             conn,
@@ -131,31 +131,21 @@ async def record_shipment(
 
 
 def _shipped_lines(position: OrderPosition, request: ShipmentRequest) -> dict[str, int]:
-    if not request.lines:
-        lines = {
-            line.external_line_id: line.open_quantity
-            for line in position.lines.values()
-            if line.open_quantity > 0
-        }
-        if not lines:
-            raise Conflict("nothing is left to ship on this order", field="lines")
-        return lines
-    chosen: dict[str, int] = {}
-    for index, wanted in enumerate(request.lines):
-        field = f"lines[{index}]"
-        check_quantity(wanted.quantity, field)
-        line = resolve_line(position, line_id=wanted.line_id, sku=wanted.sku, field=field)
-        total = chosen.get(line.external_line_id, 0) + wanted.quantity
-        if total > line.open_quantity:
-            raise InvalidInput(
-                f"over-shipping line {line.external_line_id} (SKU {line.sku}): {total} "
-                f"reported but only {line.open_quantity} left to ship (ordered "
-                f"{line.quantity_ordered}, shipped {line.shipped_total}, cancelled "
-                f"{line.cancelled})",
-                field=f"{field}.quantity",
-            )
-        chosen[line.external_line_id] = total
-    return chosen
+    if request.lines:
+        return pick_lines(position, request.lines, _over_shipping)
+    lines = open_lines(position)
+    if not lines:
+        raise Conflict("nothing is left to ship on this order", field="lines")
+    return lines
+
+
+def _over_shipping(line: LinePosition, total: int, field: str) -> InvalidInput:
+    return InvalidInput(
+        f"over-shipping line {line.external_line_id} (SKU {line.sku}): {total} reported but "
+        f"only {line.open_quantity} left to ship (ordered {line.quantity_ordered}, shipped "
+        f"{line.shipped_total}, cancelled {line.cancelled})",
+        field=field,
+    )
 
 
 async def _insert(
