@@ -29,3 +29,6 @@ class OrderEventKind(StrEnum):
     CANCELLED_BY_MARKETPLACE = "cancelled_by_marketplace"
     OMS_NOTIFIED = "oms_notified"
     LATE_SHIPMENT_RISK = "late_shipment_risk"
+    ACKNOWLEDGED = "acknowledged"
+    ACKNOWLEDGEMENT_FAILED = "acknowledgement_failed"
+    ACKNOWLEDGEMENT_OVERDUE = "acknowledgement_overdue"

@@ -62,3 +62,5 @@ class UpdateKind(StrEnum):
     SHIPMENT = "ship"
     CANCELLATION = "cancel"
     REFUND = "refund"
+    # Some channels (Walmart) want each new order acknowledged before it is shipped.
+    ACKNOWLEDGEMENT = "acknowledge"

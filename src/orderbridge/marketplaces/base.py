@@ -35,6 +35,8 @@ class Capabilities:
     tracking_required: bool = False
     partial_cancel: bool = False
     acknowledgement_required: bool = False
+    # How soon after the order a channel expects the acknowledgement (Walmart: 4 hours).
+    acknowledgement_deadline: timedelta | None = None
     # orderbridge carrier id (see domain.carriers) → the channel's carrier code.
     carrier_codes: Mapping[str, str] = field(default_factory=dict)
     # The code that carries a free-text carrier name; None when the channel refuses

@@ -1,41 +1,42 @@
 """Which connector serves which channel: built-ins plus the ``orderbridge.connectors`` entry points.
 
-A new channel is one package that exposes a factory under that entry-point group; nothing
-in the core changes.
+A new channel is one package that exposes a ``factory`` — built in (listed below) or
+installed as a plug-in under that entry-point group; nothing in the core changes. A
+channel's package is imported when a connection of that channel is first used.
 """
 
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import entry_points
-from typing import Any
 
 from orderbridge.marketplaces.base import ConnectorFactory
 from orderbridge.marketplaces.errors import ConfigurationError
 
 ENTRY_POINT_GROUP = "orderbridge.connectors"
 
+BUILTIN: dict[str, str] = {
+    "amazon": "orderbridge.marketplaces.amazon",
+    "walmart": "orderbridge.marketplaces.walmart",
+    "bol": "orderbridge.marketplaces.bol",
+    "ebay": "orderbridge.marketplaces.ebay",
+}
 
-def _builtin() -> dict[str, ConnectorFactory]:
-    from orderbridge.marketplaces.amazon import factory as amazon
 
-    return {amazon.channel: amazon}
-
-
-def available() -> dict[str, ConnectorFactory]:
-    """All channels that can be connected, built-in first, then installed plug-ins."""
-    factories = _builtin()
-    for point in entry_points(group=ENTRY_POINT_GROUP):
-        loaded: Any = point.load()
-        factories.setdefault(point.name, loaded)
-    return factories
+def channels() -> list[str]:
+    """Every channel that can be connected: built-ins first, then installed plug-ins."""
+    plugins = [point.name for point in entry_points(group=ENTRY_POINT_GROUP)]
+    return list(BUILTIN) + sorted(set(plugins) - set(BUILTIN))
 
 
 def factory_for(channel: str) -> ConnectorFactory:
-    factories = available()
-    try:
-        return factories[channel]
-    except KeyError:
-        known = ", ".join(sorted(factories))
-        raise ConfigurationError(
-            f"no connector for channel {channel!r}; installed channels: {known}"
-        ) from None
+    module = BUILTIN.get(channel)
+    if module is not None:
+        loaded: ConnectorFactory = importlib.import_module(module).factory
+        return loaded
+    for point in entry_points(group=ENTRY_POINT_GROUP, name=channel):
+        plugin: ConnectorFactory = point.load()
+        return plugin
+    raise ConfigurationError(
+        f"no connector for channel {channel!r}; channels: {', '.join(channels())}"
+    )

@@ -71,7 +71,18 @@ class RefundUpdate:
     lines: tuple[RefundLine, ...]
 
 
-MarketplaceUpdate = ShipmentUpdate | CancellationUpdate | RefundUpdate
+@dataclass(frozen=True, slots=True)
+class AcknowledgementUpdate:
+    """ "We have the order and will fulfil it", for channels whose capabilities say
+    ``acknowledgement_required``; sent once per new order."""
+
+    reference: str
+    order_external_id: str
+    marketplace_id: str | None
+    lines: tuple[UpdateLine, ...]
+
+
+MarketplaceUpdate = ShipmentUpdate | CancellationUpdate | RefundUpdate | AcknowledgementUpdate
 
 
 @dataclass(frozen=True, slots=True)

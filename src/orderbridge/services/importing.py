@@ -22,6 +22,7 @@ from orderbridge.marketplaces.base import Connector, MappingProblem, OrderPage, 
 from orderbridge.marketplaces.errors import ErrorClass, MarketplaceError
 from orderbridge.observability import IMPORT_RUNS, ORDERS_IMPORTED, log
 from orderbridge.secrets_box import SecretUnreadable
+from orderbridge.services.acknowledgements import queue_acknowledgements
 from orderbridge.services.connections import connection_row, connector_for
 from orderbridge.services.context import ServiceContext
 from orderbridge.services.errors import InvalidInput
@@ -66,6 +67,7 @@ class _Run:
     # Whether the connection has quarantined orders whose entry a stored page must clear.
     may_hold_retries: bool = True
     scheduled_exports: list[int] = field(default_factory=list)
+    acknowledge: bool = False  # the channel wants each new order acknowledged
 
     @property
     def connection_id(self) -> int:
@@ -132,6 +134,7 @@ async def _execute(run: _Run, trigger: str) -> None:
         run.may_hold_retries = held.first() is not None
     try:
         connector = await connector_for(ctx, run.row)
+        run.acknowledge = connector.capabilities.acknowledgement_required
         watermark = await _read_windows(run, connector)
         await _retry_quarantined(run, connector)
     except MarketplaceError as exc:
@@ -217,6 +220,14 @@ async def _store_page(run: _Run, page: OrderPage) -> PageOutcome:
                 attributes={"reason": message},
             )
         run.scheduled_exports += await queue_imported(ctx, conn, run.row, outcome, now=now)
+        if run.acknowledge:
+            await queue_acknowledgements(
+                ctx,
+                conn,
+                run.connection_id,
+                outcome.created_fulfillable + outcome.became_exportable,
+                now=now,
+            )
         if outcome.cancelled_after_export:
             await schedule_cancellation_notices(
                 ctx, conn, run.row, outcome.cancelled_after_export, now=now

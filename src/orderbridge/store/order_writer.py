@@ -42,6 +42,8 @@ class PageOutcome:
     became_exportable: list[int] = field(default_factory=list)
     unchanged: int = 0
     stale: int = 0  # older than what we hold: an overlap re-read or an out-of-order page
+    # Created ready to be fulfilled (not pending, not cancelled).
+    created_fulfillable: list[int] = field(default_factory=list)
     # Cancelled by the marketplace in this page after the OMS had heard of the order.
     cancelled_after_export: list[int] = field(default_factory=list)
     status_conflicts: list[tuple[str, str]] = field(default_factory=list)
@@ -71,16 +73,17 @@ async def upsert_page(
     fresh = [snap for ext, snap in by_id.items() if ext not in existing]
     created = await _insert_new(conn, connection_id, fresh, now, export_new)
     outcome.created.extend(created.values())
+    outcome.created_fulfillable = [
+        created[snap.external_id]
+        for snap in fresh
+        if snap.external_id in created and snap.status in FULFILLABLE
+    ]
     events: list[dict[str, Any]] = [
         _event(order_id, OrderEventKind.IMPORTED, now, actor, {"external_id": ext})
         for ext, order_id in created.items()
     ]
     if export_new:
-        outcome.created_for_export = [
-            created[snap.external_id]
-            for snap in fresh
-            if snap.external_id in created and snap.status in FULFILLABLE
-        ]
+        outcome.created_for_export = list(outcome.created_fulfillable)
         events += [
             _event(order_id, OrderEventKind.EXPORT_SCHEDULED, now, "auto-export", {})
             for order_id in outcome.created_for_export

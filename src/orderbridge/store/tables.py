@@ -132,6 +132,8 @@ orders = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("exported_at", UtcDateTime),
     Column("late_flagged_at", UtcDateTime),  # when the late-shipment warning was raised
+    Column("acknowledged_at", UtcDateTime),  # channels that want new orders acknowledged
+    Column("acknowledgement_overdue_at", UtcDateTime),  # when it was flagged as overdue
     UniqueConstraint("connection_id", "external_id"),
     # Keyset pagination: newest purchase first, id breaks ties.
     Index("ix_orders_purchased", "purchased_at", "id"),

@@ -12,6 +12,7 @@ from datetime import timedelta
 from orderbridge.domain.fulfilment import UpdateKind
 from orderbridge.observability import log
 from orderbridge.services import exporting
+from orderbridge.services.acknowledgements import flag_overdue_acknowledgements
 from orderbridge.services.context import ServiceContext
 from orderbridge.services.fulfilment.delivery import deliver_update
 from orderbridge.services.importing import ImportSummary, import_orders
@@ -48,6 +49,10 @@ async def side_work(ctx: ServiceContext, *, owner: str) -> None:
         await flag_late_shipments(ctx)
     except Exception:
         log.exception("late_shipment_scan_crashed")
+    try:
+        await flag_overdue_acknowledgements(ctx)
+    except Exception:
+        log.exception("acknowledgement_scan_crashed")
 
 
 async def drain_outbox(ctx: ServiceContext, *, owner: str, batch: int, concurrency: int) -> int:

@@ -20,6 +20,7 @@ from orderbridge.services.fulfilment.recording import (
     order_context,
     pick_lines,
     queue_for_marketplace,
+    require_operation,
     with_idempotency,
 )
 from orderbridge.services.fulfilment.requests import CancellationRequest, Idempotency, Recorded
@@ -38,6 +39,7 @@ async def record_cancellation(
     idempotency: Idempotency | None = None,
 ) -> Recorded:
     context = await order_context(ctx, order_id)
+    require_operation(context, "cancel", "cancellations")
     if request.lines and not context.capabilities.partial_cancel:
         raise InvalidInput(
             "this marketplace cancels whole orders only: send the cancellation without lines",

@@ -38,6 +38,10 @@ from orderbridge.store.order_events import add_events
 from orderbridge.store.tables import connections, orders
 
 _EVENTS = {
+    UpdateKind.ACKNOWLEDGEMENT.value: (
+        OrderEventKind.ACKNOWLEDGED,
+        OrderEventKind.ACKNOWLEDGEMENT_FAILED,
+    ),
     UpdateKind.SHIPMENT.value: (OrderEventKind.SHIPMENT_CONFIRMED, OrderEventKind.SHIPMENT_FAILED),
     UpdateKind.CANCELLATION.value: (
         OrderEventKind.CANCELLATION_CONFIRMED,
@@ -45,7 +49,12 @@ _EVENTS = {
     ),
     UpdateKind.REFUND.value: (OrderEventKind.REFUND_CONFIRMED, OrderEventKind.REFUND_FAILED),
 }
-_NOUNS = {"ship": "Shipment", "cancel": "Cancellation", "refund": "Refund"}
+_NOUNS = {
+    "ship": "Shipment",
+    "cancel": "Cancellation",
+    "refund": "Refund",
+    "acknowledge": "Acknowledgement",
+}
 
 
 async def deliver_update(ctx: ServiceContext, item: outbox_queue.ClaimedItem, *, owner: str) -> str:
@@ -112,7 +121,7 @@ async def _load(
             .mappings()
             .first()
         )
-        if subject is None or order is None or subject["status"] == UpdateStatus.CONFIRMED:
+        if subject is None or order is None or _done(item.kind, subject):
             await outbox_queue.settle(conn, item.id, owner=owner, status=outbox_queue.DONE, now=now)
             return "skipped"
         connection = (
@@ -126,9 +135,24 @@ async def _load(
     return subject, built, dict(connection)
 
 
+def _done(kind: str, subject: dict[str, Any]) -> bool:
+    if kind == UpdateKind.ACKNOWLEDGEMENT:
+        return subject["acknowledged_at"] is not None
+    return bool(subject["status"] == UpdateStatus.CONFIRMED)
+
+
 async def _set_subject(
     conn: AsyncConnection, kind: str, subject_id: int, now: datetime, **values: Any
 ) -> None:
+    """Record where a shipment, cancellation or refund stands. An acknowledgement has no
+    record of its own (its subject is the order): only its confirmation is kept, as the
+    order's ``acknowledged_at``."""
+    if kind == UpdateKind.ACKNOWLEDGEMENT:
+        if values.get("status") == UpdateStatus.CONFIRMED.value:
+            await conn.execute(
+                update(orders).where(orders.c.id == subject_id).values(acknowledged_at=now)
+            )
+        return
     table = SUBJECT_TABLES[kind]
     await conn.execute(
         update(table).where(table.c.id == subject_id).values(updated_at=now, **values)
@@ -330,4 +354,9 @@ def _fix(exc: MarketplaceError, retry: bool, at: datetime) -> str:
 
 
 def _subject_key(kind: str) -> str:
-    return {"ship": "shipment_id", "cancel": "cancellation_id", "refund": "refund_id"}[kind]
+    return {
+        "ship": "shipment_id",
+        "cancel": "cancellation_id",
+        "refund": "refund_id",
+        "acknowledge": "order_id",
+    }[kind]

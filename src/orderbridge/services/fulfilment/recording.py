@@ -116,6 +116,17 @@ def resolve_line(
     raise InvalidInput("each line needs a line_id or a sku", field=field)
 
 
+def require_operation(context: OrderContext, operation: str, what: str) -> None:
+    """Refuse now, while the OMS is listening, what the channel's API cannot take."""
+    if operation not in context.capabilities.operations:
+        channel = context.connection["channel"]
+        raise InvalidInput(
+            f"{channel} takes no {what} through its API; do it in the marketplace's seller "
+            "portal (or, for refunds, through the return)",
+            field="order_id",
+        )
+
+
 def open_lines(position: OrderPosition) -> dict[str, int]:
     """Every line's quantity still to ship (or cancel): what "no lines" means in a request."""
     return {

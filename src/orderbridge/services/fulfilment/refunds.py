@@ -16,7 +16,9 @@ from orderbridge.services.errors import Conflict, InvalidInput
 from orderbridge.services.fulfilment.recording import (
     check_quantity,
     locked_position,
+    order_context,
     queue_for_marketplace,
+    require_operation,
     resolve_line,
     with_idempotency,
 )
@@ -37,6 +39,7 @@ async def record_refund(
     source: str,
     idempotency: Idempotency | None = None,
 ) -> Recorded:
+    require_operation(await order_context(ctx, order_id), "refund", "refunds")
     now = ctx.clock()
 
     async def work() -> Recorded:

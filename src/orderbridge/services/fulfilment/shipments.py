@@ -26,6 +26,7 @@ from orderbridge.services.fulfilment.recording import (
     order_context,
     pick_lines,
     queue_for_marketplace,
+    require_operation,
     with_idempotency,
 )
 from orderbridge.services.fulfilment.requests import Idempotency, Recorded, ShipmentRequest
@@ -48,6 +49,7 @@ async def record_shipment(
     idempotency: Idempotency | None = None,
 ) -> Recorded:
     context = await order_context(ctx, order_id)
+    require_operation(context, "ship", "shipments")
     now = ctx.clock()
     shipped_at = request.shipped_at or now
     if shipped_at.tzinfo is None:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderbridge.domain.fulfilment import CancelReason, RefundReason, UpdateKind
 from orderbridge.marketplaces.updates import (
+    AcknowledgementUpdate,
     CancellationUpdate,
     MarketplaceUpdate,
     RefundLine,
@@ -24,6 +25,7 @@ from orderbridge.store.fulfilment_tables import (
     shipment_lines,
     shipments,
 )
+from orderbridge.store.tables import order_lines, orders
 
 SUBJECT_TABLES = {
     UpdateKind.SHIPMENT.value: shipments,
@@ -33,7 +35,8 @@ SUBJECT_TABLES = {
 
 
 async def load_subject(conn: AsyncConnection, kind: str, subject_id: int) -> dict[str, Any] | None:
-    table = SUBJECT_TABLES[kind]
+    # An acknowledgement's subject is the order itself.
+    table = SUBJECT_TABLES.get(kind, orders)
     row = (await conn.execute(select(table).where(table.c.id == subject_id))).mappings().first()
     return dict(row) if row else None
 
@@ -44,6 +47,18 @@ async def build_update(
     marketplace_ids = order.get("marketplace_ids") or []
     marketplace_id = marketplace_ids[0] if marketplace_ids else None
     external_id = order["external_id"]
+    if kind == UpdateKind.ACKNOWLEDGEMENT:
+        rows = await conn.execute(
+            select(order_lines.c.external_line_id, order_lines.c.quantity_ordered)
+            .where(order_lines.c.order_id == order["id"])
+            .order_by(order_lines.c.id)
+        )
+        return AcknowledgementUpdate(
+            reference=f"orderbridge-ack-{order['id']}",
+            order_external_id=external_id,
+            marketplace_id=marketplace_id,
+            lines=tuple(UpdateLine(row.external_line_id, row.quantity_ordered) for row in rows),
+        )
     if kind == UpdateKind.SHIPMENT:
         rows = await conn.execute(
             select(shipment_lines)
