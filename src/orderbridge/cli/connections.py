@@ -11,6 +11,7 @@ from rich.table import Table
 
 from orderbridge.cli.common import console, run_with_context
 from orderbridge.services import connections as service
+from orderbridge.services import export_targets as targets_service
 from orderbridge.services import queries
 from orderbridge.services.context import ServiceContext
 
@@ -170,6 +171,42 @@ def add_target(
 
     target_id = run_with_context(create)
     console.print(f"export target [bold]{name}[/bold] added (id {target_id})")
+
+
+@targets_app.command("list")
+def list_targets() -> None:
+    """Export targets with their settings (never their secrets)."""
+    rows = run_with_context(queries.list_export_targets)
+    table = Table("name", "kind", "settings", "secret")
+    for row in rows:
+        table.add_row(row.name, row.kind, json.dumps(row.settings), "set" if row.has_secret else "")
+    console.print(table)
+
+
+@targets_app.command("update")
+def update_target(
+    name: str,
+    setting: Annotated[
+        list[str] | None,
+        typer.Option("--setting", "-s", help="key=value (JSON values parsed), repeatable"),
+    ] = None,
+    secret: Annotated[str | None, typer.Option(help="New webhook signing secret")] = None,
+) -> None:
+    """Change a target's settings (merged key by key) or replace its secret."""
+    settings = _options(setting or [])
+    run_with_context(
+        lambda ctx: targets_service.update_export_target(
+            ctx, name, settings=settings or None, secret=secret
+        )
+    )
+    console.print(f"export target [bold]{name}[/bold] updated")
+
+
+@targets_app.command("remove")
+def remove_target(name: str) -> None:
+    """Remove a target that no connection uses and no export waits for."""
+    run_with_context(lambda ctx: targets_service.delete_export_target(ctx, name))
+    console.print(f"export target [bold]{name}[/bold] removed")
 
 
 def _when(value: object) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from orderbridge.services.connections import create_export_target
+from orderbridge.services.export_targets import delete_export_target, update_export_target
 from orderbridge.services.queries import (
     ExportTargetView,
     export_target_detail,
@@ -12,7 +13,12 @@ from orderbridge.services.queries import (
 )
 from orderbridge.web.api.dependencies import Ctx
 from orderbridge.web.api.errors import error_responses
-from orderbridge.web.api.schemas import ExportTargetCreate, ExportTargetList, ExportTargetOut
+from orderbridge.web.api.schemas import (
+    ExportTargetCreate,
+    ExportTargetList,
+    ExportTargetOut,
+    ExportTargetUpdate,
+)
 
 router = APIRouter(prefix="/export-targets", tags=["export targets"])
 
@@ -34,3 +40,23 @@ async def create(body: ExportTargetCreate, ctx: Ctx) -> ExportTargetView:
 @router.get("", response_model=ExportTargetList)
 async def list_all(ctx: Ctx) -> dict[str, list[ExportTargetView]]:
     return {"items": await list_export_targets(ctx)}
+
+
+@router.get("/{name}", response_model=ExportTargetOut, responses=error_responses(404))
+async def show(name: str, ctx: Ctx) -> ExportTargetView:
+    return await export_target_detail(ctx, name)
+
+
+@router.patch("/{name}", response_model=ExportTargetOut, responses=error_responses(404))
+async def change(name: str, body: ExportTargetUpdate, ctx: Ctx) -> ExportTargetView:
+    """Merge ``settings`` into the stored ones (``null`` removes a key); a ``secret`` replaces
+    the stored one. The result must still be a usable target."""
+    await update_export_target(ctx, name, settings=body.settings, secret=body.secret)
+    return await export_target_detail(ctx, name)
+
+
+@router.delete("/{name}", status_code=204, responses=error_responses(404, 409))
+async def remove(name: str, ctx: Ctx) -> Response:
+    """Remove a target no connection uses and no export waits for."""
+    await delete_export_target(ctx, name)
+    return Response(status_code=204)

@@ -153,6 +153,13 @@ class ExportTargetCreate(RequestBody):
     )
 
 
+class ExportTargetUpdate(RequestBody):
+    settings: dict[str, Any | None] | None = Field(
+        default=None, description="Merged key by key into the stored settings; null removes a key."
+    )
+    secret: str | None = Field(default=None, description="Write-only: replaces the stored one.")
+
+
 class ExportTargetOut(BaseModel):
     id: int
     name: str

@@ -1,0 +1,107 @@
+"""Changing and removing export targets (creating one lives with the connections that use it).
+
+A target's secret is write-only: a change replaces it, nothing reads it back. A target
+still named by a connection, or with exports waiting for it, cannot be removed: the
+answer says which, so nothing queued for it is silently dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+
+from orderbridge.oms.targets import validate_target_settings
+from orderbridge.services.context import ServiceContext
+from orderbridge.services.errors import Conflict, InvalidInput, NotFound
+from orderbridge.store import outbox_queue
+from orderbridge.store.tables import connections, export_targets, outbox
+
+
+async def _target(conn: Any, name: str) -> dict[str, Any]:
+    row = (
+        (await conn.execute(select(export_targets).where(export_targets.c.name == name)))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"export target {name!r} does not exist", field="name")
+    return dict(row)
+
+
+async def update_export_target(
+    ctx: ServiceContext,
+    name: str,
+    *,
+    settings: dict[str, Any] | None = None,
+    secret: str | None = None,
+) -> None:
+    """Merge ``settings`` key by key into the stored ones (a ``null`` value removes a key)
+    and replace the secret when one is given; the result must still be a usable target."""
+    async with ctx.db.write() as conn:
+        row = await _target(conn, name)
+        merged = dict(row["settings"])
+        for key, value in (settings or {}).items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        stored_secret = (
+            ctx.box.decrypt(row["secret_encrypted"]) if row["secret_encrypted"] else None
+        )
+        try:
+            validate_target_settings(row["kind"], merged, secret or stored_secret)
+        except ValueError as exc:
+            field, sep, _ = str(exc).partition(":")
+            raise InvalidInput(
+                str(exc), field=field if sep and field.isidentifier() else "settings"
+            ) from exc
+        values: dict[str, Any] = {"settings": merged, "updated_at": ctx.clock()}
+        if secret:
+            values["secret_encrypted"] = ctx.box.encrypt(secret)
+        await conn.execute(
+            update(export_targets).where(export_targets.c.id == row["id"]).values(**values)
+        )
+
+
+async def delete_export_target(ctx: ServiceContext, name: str) -> None:
+    async with ctx.db.write() as conn:
+        row = await _target(conn, name)
+        users = (
+            (
+                await conn.execute(
+                    select(connections.c.name)
+                    .where(connections.c.export_target_id == row["id"])
+                    .order_by(connections.c.name)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if users:
+            raise Conflict(
+                f"export target {name!r} is used by {', '.join(users)}: give those connections "
+                "another target (or none) first",
+                field="name",
+            )
+        waiting = (
+            await conn.execute(
+                select(func.count())
+                .select_from(outbox)
+                .where(
+                    outbox.c.target_id == row["id"],
+                    outbox.c.status.in_((outbox_queue.PENDING, outbox_queue.RUNNING)),
+                )
+            )
+        ).scalar_one()
+        if waiting:
+            raise Conflict(
+                f"export target {name!r} still has {waiting} export(s) waiting; let them finish "
+                "or retry them elsewhere first",
+                field="name",
+            )
+        # Finished outbox rows keep their history; they only lose the link to the target.
+        await conn.execute(
+            update(outbox).where(outbox.c.target_id == row["id"]).values(target_id=None)
+        )
+        await conn.execute(delete(export_targets).where(export_targets.c.id == row["id"]))
