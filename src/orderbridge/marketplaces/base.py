@@ -82,6 +82,18 @@ class CallRecord:
 CallObserver = Callable[[CallRecord], None]
 
 
+class SharedBudget(Protocol):
+    """One connection's buckets, shared by every process that calls for it."""
+
+    async def take(self, operation: str, rate: float, burst: int) -> float:
+        """Take a token if there is one (answer 0), else answer the seconds until there is."""
+        ...
+
+    async def block(self, operation: str, seconds: float) -> None:
+        """No token for ``operation`` in any process for ``seconds`` (a 429's wait)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class ConnectionConfig:
     """What a factory gets: decrypted credentials and the channel's own options."""
@@ -91,6 +103,8 @@ class ConnectionConfig:
     credentials: dict[str, str]
     options: dict[str, Any]
     observer: CallObserver | None = None
+    # Set in distributed mode: the connection's rate budget shared by every process.
+    budget: SharedBudget | None = None
 
 
 class Connector(Protocol):

@@ -7,6 +7,11 @@ call is cheaper than being throttled: a 429 costs a call and, on Amazon, a full 
 Responses may only narrow what we believe: a reported rate replaces the declared one only
 when it is lower, and a 429 empties the bucket and blocks it until a moment. The clock and
 the sleep are injectable so tests run on fake time.
+
+With several worker processes (distributed mode) the buckets of a connection must be one
+budget, not one per process: a :class:`SharedBudget` (kept in PostgreSQL, on the
+database's clock) then decides when a token is there, and the local bucket only keeps the
+process's own waiters in order.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Iterable
 
-from orderbridge.marketplaces.base import RateLimit
+from orderbridge.marketplaces.base import RateLimit, SharedBudget
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -36,6 +41,7 @@ class TokenBucket:
         *,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        shared: tuple[SharedBudget, str] | None = None,
     ) -> None:
         if rate is not None and not (rate > 0 and math.isfinite(rate)):
             raise ValueError(f"rate must be a positive number, got {rate!r}")
@@ -52,6 +58,8 @@ class TokenBucket:
         self._blocked_until = 0.0
         # Waiters queue in arrival order instead of racing for each refilled token.
         self._lock = asyncio.Lock()
+        self._shared = shared
+        self._block_to_share: float | None = None
 
     @property
     def rate(self) -> float | None:
@@ -80,11 +88,22 @@ class TokenBucket:
         async with self._lock:
             while True:
                 now = self._clock()
+                if self._shared is not None and self._block_to_share is not None:
+                    budget, operation = self._shared
+                    await budget.block(operation, max(self._block_to_share - now, 0.0))
+                    self._block_to_share = None
                 if now < self._blocked_until:
                     await self._sleep(self._blocked_until - now)
                     continue
                 if self._rate is None:
                     return
+                if self._shared is not None:
+                    budget, operation = self._shared
+                    wait = await budget.take(operation, self._rate, self._burst)
+                    if wait <= 0:
+                        return
+                    await self._sleep(wait)
+                    continue
                 self._refill(now)
                 if self._tokens >= 1.0:
                     self._tokens -= 1.0
@@ -119,6 +138,8 @@ class TokenBucket:
         wait = retry_after if retry_after is not None else self.refill_seconds()
         wait = max(wait, 0.0)
         self.block_until(now + wait)
+        # The other processes hear of it with this process's next acquire (this is sync).
+        self._block_to_share = self._blocked_until
         return wait
 
     def _refill(self, now: float) -> None:
@@ -142,6 +163,7 @@ class RateLimiter:
         *,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        shared: SharedBudget | None = None,
     ) -> None:
         self._clock = clock
         self._sleep = sleep
@@ -150,7 +172,11 @@ class RateLimiter:
             if limit.operation in self._buckets:
                 raise ValueError(f"operation {limit.operation!r} has two rate limits")
             self._buckets[limit.operation] = TokenBucket(
-                limit.rate, limit.burst, clock=clock, sleep=sleep
+                limit.rate,
+                limit.burst,
+                clock=clock,
+                sleep=sleep,
+                shared=(shared, limit.operation) if shared is not None else None,
             )
 
     @property

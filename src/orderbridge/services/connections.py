@@ -19,6 +19,7 @@ from orderbridge.secrets_box import SecretUnreadable
 from orderbridge.services.context import ServiceContext
 from orderbridge.services.errors import Conflict, InvalidInput, NotFound
 from orderbridge.store.feeds import ORDERS, ensure_feed
+from orderbridge.store.rate_budget import PostgresRateBudget
 from orderbridge.store.tables import connections, export_targets
 
 MIN_INTERVAL_SECONDS = 30
@@ -212,6 +213,8 @@ def _config(ctx: ServiceContext, row: dict[str, Any]) -> ConnectionConfig:
         credentials=ctx.box.decrypt_json(row["credentials_encrypted"]),
         options=dict(row["options"]),
         observer=ctx.observer,
+        # Several processes share a connection's budget only on PostgreSQL (distributed mode).
+        budget=None if ctx.db.is_sqlite else PostgresRateBudget(ctx.db, row["id"]),
     )
 
 

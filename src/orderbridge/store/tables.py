@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -248,6 +249,17 @@ api_tokens = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("last_used_at", UtcDateTime),
     Column("revoked_at", UtcDateTime),
+)
+
+# Distributed mode: each connection's rate-limit buckets, one budget for every process.
+rate_budgets = Table(
+    "rate_budgets",
+    metadata,
+    Column("connection_id", ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True),
+    Column("operation", String(60), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("blocked_until", UtcDateTime),
 )
 
 # The fulfilment tables share ``metadata``; importing them here means anyone holding

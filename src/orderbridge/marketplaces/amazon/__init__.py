@@ -24,7 +24,7 @@ class AmazonConnectorFactory:
 
     def __call__(self, config: ConnectionConfig) -> AmazonConnector:
         settings = AmazonSettings.parse(config.credentials, config.options)
-        return AmazonConnector(settings, observer=config.observer)
+        return AmazonConnector(settings, observer=config.observer, budget=config.budget)
 
     def validate_settings(self, credentials: dict[str, str], options: dict[str, Any]) -> None:
         AmazonSettings.parse(credentials, options)

@@ -32,6 +32,7 @@ from orderbridge.marketplaces.base import (
     MappingProblem,
     OrderPage,
     ReadWindow,
+    SharedBudget,
 )
 from orderbridge.marketplaces.errors import ItemProblem, PermanentError
 from orderbridge.marketplaces.http import MarketplaceHttp, RetryPolicy, excerpt
@@ -63,10 +64,13 @@ class AmazonConnector:
         limiter: RateLimiter | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
+        budget: SharedBudget | None = None,
     ) -> None:
         self.settings = settings
         self.capabilities: Capabilities = amazon_capabilities(settings.rate_limit_scale)
-        self.limiter = limiter or RateLimiter(self.capabilities.rate_limits, sleep=sleep)
+        self.limiter = limiter or RateLimiter(
+            self.capabilities.rate_limits, sleep=sleep, shared=budget
+        )
         self._client_http = httpx.AsyncClient(
             timeout=settings.timeout_seconds, transport=transport, follow_redirects=False
         )
