@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -129,3 +130,22 @@ async def test_times_come_back_in_utc(ctx: ServiceContext) -> None:
         purchased = (await conn.execute(select(orders.c.purchased_at))).scalar_one()
     assert purchased == BASE_TIME
     assert purchased.utcoffset() == timedelta(0)
+
+
+async def test_the_latest_payload_is_kept_even_when_nothing_mapped_changed(
+    ctx: ServiceContext,
+) -> None:
+    connection_id = await _connection(ctx)
+    order_id = "777-0000001-0000001"
+    first = snapshot(order_id)
+    await _write(ctx, connection_id, [first])
+    later = dataclasses.replace(
+        first,
+        last_updated_at=first.last_updated_at + timedelta(minutes=1),
+        raw={**first.raw, "note": "a field orderbridge does not map"},
+    )
+    outcome = await _write(ctx, connection_id, [later])
+    assert outcome.unchanged == 1 and not outcome.updated
+    async with ctx.db.read() as conn:
+        raw = (await conn.execute(select(orders.c.raw))).scalar_one()
+    assert raw["note"] == "a field orderbridge does not map"

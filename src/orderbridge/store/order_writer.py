@@ -191,6 +191,9 @@ async def _apply_update(
     changes = diff_fields(comparable_from_rows(row, list(stored_lines)), comparable(snap))
     if not changes:
         outcome.unchanged += 1
+        if snap.raw != row["raw"]:
+            # Nothing we map changed, but the payload kept for audit must be the latest.
+            await conn.execute(update(orders).where(orders.c.id == order_id).values(raw=snap.raw))
         return
     values = order_values(snap)
     new_status = OrderStatus(row["status"])
