@@ -6,6 +6,7 @@ is off, so what is asserted is what the API answers and what waits in the outbox
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -293,3 +294,31 @@ async def test_late_shipment_risk_is_flagged_once(
     assert len(titles) == 1 and "302-7 is not shipped yet" in titles[0]
     metrics = await client.get("/metrics")
     assert "orderbridge_orders_late_shipment_risk 1.0" in metrics.text
+
+
+async def test_a_line_the_marketplace_cancelled_cannot_be_shipped(
+    ctx: ServiceContext, client: httpx.AsyncClient, connection_id: int
+) -> None:
+    order = snapshot("302-9", T0, lines=2)
+    first, second = order.lines
+    cancelled = dataclasses.replace(
+        order, lines=(dataclasses.replace(first, quantity_cancelled=2), second)
+    )
+    stored = await store_orders(ctx, connection_id, [cancelled])
+    response = await _post(
+        client,
+        f"/api/v1/orders/{stored['302-9']}/shipments",
+        {"lines": [{"line_id": "L1", "quantity": 1}], "tracking_number": UPS},
+    )
+    assert response.status_code == 422
+    assert "cancelled 2" in response.json()["error"]["message"]
+    detail = await _order(client, stored["302-9"])
+    assert [line["quantity_cancelled"] for line in detail["lines"]] == [2, 0]
+    rest = await _post(
+        client, f"/api/v1/orders/{stored['302-9']}/shipments", {"tracking_number": UPS}
+    )
+    assert rest.status_code == 201, rest.text
+    assert [(line["external_line_id"], line["quantity"]) for line in rest.json()["lines"]] == [
+        ("L2", 2)
+    ]
+    assert (await _order(client, stored["302-9"]))["status"] == "shipped"

@@ -1,8 +1,9 @@
 """``orderbridge demo`` (what ``make run`` starts): sandbox channels, sandbox OMS, seeded hub.
 
-Two Amazon seller accounts are simulated on their own ports (each its own rate limits),
-the sandbox OMS receives the exports, and orderbridge serves on 127.0.0.1:8080. Seeding
-is idempotent: a restart reuses the connections and only mints a new demo API token.
+Two Amazon seller accounts, a Walmart, a bol.com and an eBay account are simulated on
+their own ports (each with its own rate limits), the sandbox OMS receives the exports, and
+orderbridge serves on 127.0.0.1:8080. Seeding is idempotent: a restart reuses the
+connections and only mints a new demo API token.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from orderbridge.cli.common import console
+from orderbridge.cli.sandbox_accounts import SandboxAccount, other_channels
 from orderbridge.cli.serve import context_or_exit
 from orderbridge.cli.servers import Served, serve_all, server_for, wait_started
 from orderbridge.config import get_settings
@@ -32,7 +34,8 @@ def demo(
     port: Annotated[int, typer.Option(help="orderbridge's port")] = 8080,
     orders: Annotated[int, typer.Option(help="Generated orders per marketplace")] = 40,
 ) -> None:
-    """Start the demo: two sandbox Amazon accounts, a sandbox OMS, and orderbridge."""
+    """Start the demo: sandbox Amazon, Walmart, bol.com and eBay accounts, a sandbox OMS,
+    and orderbridge."""
     from orderbridge.bootstrap import build_context
     from orderbridge.sandbox.amazon import AmazonSimulatorSettings as Simulated
     from orderbridge.sandbox.amazon import create_app as amazon_app
@@ -65,6 +68,8 @@ def demo(
         Served(f"Amazon simulator ({name})", amazon_app(sim), HOST, sim_port)
         for name, (sim_port, sim) in accounts.items()
     ]
+    others = other_channels(HOST, orders)
+    sandboxes += [Served(account.title, account.app, HOST, account.port) for account in others]
     sandboxes.append(Served("sandbox OMS", oms_app(DEMO_OMS_SECRET), HOST, 8201))
 
     ctx_first = context_or_exit()
@@ -74,7 +79,7 @@ def demo(
         sandbox_servers = [server_for(served) for served in sandboxes]
         tasks = asyncio.gather(*(server.serve() for server in sandbox_servers))
         await wait_started(sandbox_servers)
-        token = await _seed(ctx, accounts)
+        token = await _seed(ctx, accounts, others)
         await ctx.aclose()
         hub = Served("orderbridge", create_app(build_context(settings)), HOST, port)
         console.rule("orderbridge demo")
@@ -94,7 +99,9 @@ def demo(
 
 
 async def _seed(
-    ctx: ServiceContext, accounts: dict[str, tuple[int, AmazonSimulatorSettings]]
+    ctx: ServiceContext,
+    accounts: dict[str, tuple[int, AmazonSimulatorSettings]],
+    others: list[SandboxAccount],
 ) -> str:
     from orderbridge.services.connections import (
         ConnectionSpec,
@@ -134,6 +141,19 @@ async def _seed(
         )
         with contextlib.suppress(Conflict):
             await create_connection(ctx, spec)
+    for account in others:
+        with contextlib.suppress(Conflict):
+            await create_connection(
+                ctx,
+                ConnectionSpec(
+                    name=account.name,
+                    channel=account.channel,
+                    credentials=account.credentials,
+                    options=account.options,
+                    import_interval_seconds=60,
+                    export_target="sandbox-oms",
+                ),
+            )
     with contextlib.suppress(Conflict):
         # Shipments, cancellations and refunds posted to the sandbox OMS's status feed
         # (POST http://127.0.0.1:8201/status-updates) come back through polling.

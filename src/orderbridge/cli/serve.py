@@ -11,6 +11,7 @@ from cryptography.fernet import Fernet
 
 from orderbridge.bootstrap import build_context
 from orderbridge.cli.common import console, errors
+from orderbridge.cli.sandbox_accounts import other_channels
 from orderbridge.cli.servers import Served, serve_all, server_for
 from orderbridge.config import get_settings
 from orderbridge.observability import configure_logging
@@ -83,6 +84,9 @@ def secret_key() -> None:
 
 def sandbox(
     amazon_port: Annotated[int, typer.Option(help="Amazon SP-API simulator port")] = 8101,
+    walmart_port: Annotated[int, typer.Option(help="Walmart simulator port")] = 8103,
+    bol_port: Annotated[int, typer.Option(help="bol.com simulator port")] = 8104,
+    ebay_port: Annotated[int, typer.Option(help="eBay simulator port")] = 8105,
     oms_port: Annotated[int, typer.Option(help="Sandbox OMS port")] = 8201,
     oms_secret: Annotated[str, typer.Option(help="Webhook secret the OMS checks")] = "sandbox",  # noqa: S107
     orders: Annotated[int, typer.Option(help="Generated orders per marketplace")] = 50,
@@ -106,6 +110,13 @@ def sandbox(
         amazon_port,
     )
     oms = Served("sandbox OMS", oms_app(oms_secret), host, oms_port)
-    for served in (amazon, oms):
+    others = [
+        Served(account.title, account.app, host, account.port)
+        for account in other_channels(
+            host, orders, ports=(walmart_port, bol_port, ebay_port), speed=speed
+        )
+    ]
+    served_all = [amazon, *others, oms]
+    for served in served_all:
         console.print(f"{served.name}: {served.url}")
-    asyncio.run(serve_all([server_for(amazon), server_for(oms)]))
+    asyncio.run(serve_all([server_for(served) for served in served_all]))

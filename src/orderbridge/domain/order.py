@@ -52,9 +52,11 @@ class OrderLine:
     shipping_tax: Money
     discount: Money
     asin: str | None = None
+    # Units the marketplace shows cancelled (by the buyer, the marketplace or the seller).
+    quantity_cancelled: int = 0
 
     def __post_init__(self) -> None:
-        if self.quantity_ordered < 0 or self.quantity_shipped < 0:
+        if min(self.quantity_ordered, self.quantity_shipped, self.quantity_cancelled) < 0:
             raise InvalidOrderData(f"line {self.external_line_id}: negative quantity")
         if not self.sku:
             raise InvalidOrderData(f"line {self.external_line_id}: no SKU")

@@ -115,6 +115,7 @@ def _line(line: OrderLine) -> dict[str, Any]:
         "title": line.title,
         "quantity_ordered": line.quantity_ordered,
         "quantity_shipped": line.quantity_shipped,
+        "quantity_cancelled": line.quantity_cancelled,
         "item_price": money_value(line.item_price),
         "item_tax": money_value(line.item_tax),
         "shipping_price": money_value(line.shipping_price),

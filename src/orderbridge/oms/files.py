@@ -70,6 +70,7 @@ LINE_COLUMNS = (
     "shipping_tax",
     "discount",
     "line_total",
+    "quantity_cancelled",
 )
 CSV_COLUMNS = ORDER_COLUMNS + LINE_COLUMNS
 
@@ -260,6 +261,7 @@ def _line_cells(line: dict[str, Any]) -> dict[str, str]:
         "title": _text(line.get("title")),
         "quantity_ordered": _text(line.get("quantity_ordered")),
         "quantity_shipped": _text(line.get("quantity_shipped")),
+        "quantity_cancelled": _text(line.get("quantity_cancelled")),
         "item_price": _amount(line.get("item_price")),
         "item_tax": _amount(line.get("item_tax")),
         "shipping_price": _amount(line.get("shipping_price")),

@@ -35,6 +35,7 @@ class LinePosition:
     sku: str
     quantity_ordered: int
     marketplace_shipped: int  # what the marketplace reported on the last import
+    marketplace_cancelled: int = 0
     shipped: int = 0  # what the OMS reported through orderbridge
     cancelled: int = 0
     refunded_quantity: int = 0
@@ -52,8 +53,13 @@ class LinePosition:
         return max(self.shipped, self.marketplace_shipped)
 
     @property
+    def cancelled_total(self) -> int:
+        # A cancellation the marketplace shows (the buyer's, or ours applied) counts as ours.
+        return max(self.cancelled, self.marketplace_cancelled)
+
+    @property
     def open_quantity(self) -> int:
-        return max(self.quantity_ordered - self.shipped_total - self.cancelled, 0)
+        return max(self.quantity_ordered - self.shipped_total - self.cancelled_total, 0)
 
 
 @dataclass(slots=True)
@@ -75,7 +81,7 @@ class OrderPosition:
 
     @property
     def fully_cancelled(self) -> bool:
-        return all(line.cancelled >= line.quantity_ordered for line in self.lines.values())
+        return all(line.cancelled_total >= line.quantity_ordered for line in self.lines.values())
 
 
 async def order_position(conn: AsyncConnection, order_id: int) -> OrderPosition | None:
@@ -91,6 +97,7 @@ async def order_position(conn: AsyncConnection, order_id: int) -> OrderPosition 
             sku=row.sku,
             quantity_ordered=row.quantity_ordered,
             marketplace_shipped=row.quantity_shipped,
+            marketplace_cancelled=row.quantity_cancelled,
             item_paid=row.item_price,
             tax_paid=row.item_tax,
             shipping_paid=row.shipping_price,

@@ -43,6 +43,7 @@ def line_values(order_id: int, line: OrderLine) -> dict[str, Any]:
         "asin": line.asin,
         "quantity_ordered": line.quantity_ordered,
         "quantity_shipped": line.quantity_shipped,
+        "quantity_cancelled": line.quantity_cancelled,
         "item_price": line.item_price.amount,
         "item_tax": line.item_tax.amount,
         "shipping_price": line.shipping_price.amount,
@@ -69,6 +70,7 @@ def comparable(snapshot: OrderSnapshot) -> dict[str, Any]:
             "sku": line.sku,
             "quantity_ordered": line.quantity_ordered,
             "quantity_shipped": line.quantity_shipped,
+            "quantity_cancelled": line.quantity_cancelled,
             "total": _amount_text(line.total.amount),
         }
     return facts
@@ -104,6 +106,7 @@ def snapshot_from_rows(order: RowMapping, lines: list[RowMapping]) -> OrderSnaps
                 asin=line["asin"],
                 quantity_ordered=line["quantity_ordered"],
                 quantity_shipped=line["quantity_shipped"],
+                quantity_cancelled=line["quantity_cancelled"],
                 item_price=money(line["item_price"]),
                 item_tax=money(line["item_tax"]),
                 shipping_price=money(line["shipping_price"]),

@@ -155,6 +155,7 @@ order_lines = Table(
     Column("asin", String(20)),
     Column("quantity_ordered", Integer, nullable=False),
     Column("quantity_shipped", Integer, nullable=False),
+    Column("quantity_cancelled", Integer, nullable=False, server_default="0"),
     Column("item_price", Amount, nullable=False),
     Column("item_tax", Amount, nullable=False),
     Column("shipping_price", Amount, nullable=False),

@@ -189,6 +189,7 @@ def _item(item: Any, path: str) -> _Item:
         title=_text(product, "title", f"{path}.product.title") or "",
         quantity_ordered=quantity,
         quantity_shipped=shipped,
+        quantity_cancelled=cancelled,
         item_price=Money(item_price, CURRENCY),
         item_tax=zero,
         shipping_price=zero,

@@ -145,7 +145,7 @@ def _over_shipping(line: LinePosition, total: int, field: str) -> InvalidInput:
     return InvalidInput(
         f"over-shipping line {line.external_line_id} (SKU {line.sku}): {total} reported but "
         f"only {line.open_quantity} left to ship (ordered {line.quantity_ordered}, shipped "
-        f"{line.shipped_total}, cancelled {line.cancelled})",
+        f"{line.shipped_total}, cancelled {line.cancelled_total})",
         field=field,
     )
 

@@ -263,6 +263,7 @@ def _line(line: RowMapping, currency: str) -> dict[str, Any]:
         "asin": line["asin"],
         "quantity_ordered": line["quantity_ordered"],
         "quantity_shipped": line["quantity_shipped"],
+        "quantity_cancelled": line["quantity_cancelled"],
         **{name: money_text(line[name], currency) for name in LINE_AMOUNTS},
         "currency": currency,
     }

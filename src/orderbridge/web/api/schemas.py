@@ -253,6 +253,7 @@ class OrderLineOut(BaseModel):
     asin: str | None
     quantity_ordered: int
     quantity_shipped: int
+    quantity_cancelled: int
     item_price: str
     item_tax: str
     shipping_price: str
