@@ -12,9 +12,9 @@ and a seeded generator of realistic orders. Sandbox-only controls live under `/_
 """
 
 from orderbridge.sandbox.amazon.app import create_app
-from orderbridge.sandbox.amazon.clock import SimulatorClock
 from orderbridge.sandbox.amazon.settings import AmazonSimulatorSettings
 from orderbridge.sandbox.amazon.state import AmazonSimulator
+from orderbridge.sandbox.clock import SimulatorClock
 from orderbridge.sandbox.serving import serve_in_background
 
 __all__ = [

@@ -18,8 +18,6 @@ from starlette.routing import Route
 
 from orderbridge.sandbox.amazon import control
 from orderbridge.sandbox.amazon.auth import lwa_token
-from orderbridge.sandbox.amazon.clock import SimulatorClock
-from orderbridge.sandbox.amazon.date_header import SimulatorDateHeader
 from orderbridge.sandbox.amazon.errors import error_list
 from orderbridge.sandbox.amazon.feed_transfer import download, upload
 from orderbridge.sandbox.amazon.feeds_api import (
@@ -37,6 +35,8 @@ from orderbridge.sandbox.amazon.orders_api import get_order, search_orders
 from orderbridge.sandbox.amazon.settings import AmazonSimulatorSettings
 from orderbridge.sandbox.amazon.shipments import CONFIRM_SHIPMENT_PATH, confirm_shipment
 from orderbridge.sandbox.amazon.state import AmazonSimulator
+from orderbridge.sandbox.clock import SimulatorClock
+from orderbridge.sandbox.date_header import SimulatorDateHeader
 
 SEARCH_ORDERS_PATH = "/orders/2026-01-01/orders"
 GET_ORDER_PATH = "/orders/2026-01-01/orders/{orderId}"

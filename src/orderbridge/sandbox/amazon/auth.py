@@ -23,8 +23,8 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from orderbridge.sandbox.amazon.clock import SimulatorClock
 from orderbridge.sandbox.amazon.errors import unauthorized
+from orderbridge.sandbox.clock import SimulatorClock
 
 if TYPE_CHECKING:
     from orderbridge.sandbox.amazon.state import AmazonSimulator

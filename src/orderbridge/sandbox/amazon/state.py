@@ -14,7 +14,6 @@ from collections import Counter
 from typing import Any
 
 from orderbridge.sandbox.amazon.auth import TokenRegistry
-from orderbridge.sandbox.amazon.clock import SimulatorClock
 from orderbridge.sandbox.amazon.custom_orders import build_order
 from orderbridge.sandbox.amazon.faults import FaultConfig, FaultInjector
 from orderbridge.sandbox.amazon.feed_documents import DocumentStore
@@ -27,6 +26,7 @@ from orderbridge.sandbox.amazon.records import Order
 from orderbridge.sandbox.amazon.settings import AmazonSimulatorSettings
 from orderbridge.sandbox.amazon.store import OrderStore
 from orderbridge.sandbox.amazon.throttle import RateLimiter
+from orderbridge.sandbox.clock import SimulatorClock
 
 
 class CallStats:

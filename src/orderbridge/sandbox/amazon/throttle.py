@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orderbridge.sandbox.amazon.clock import SimulatorClock
+from orderbridge.sandbox.clock import SimulatorClock
 
 # (rate per second, burst) from the operation descriptions of the official models:
 # orders_2026-01-01.json, ordersV0.json (confirmShipment) and feeds_2021-06-30.json

@@ -12,10 +12,10 @@ under ``/_sandbox/`` (see ``control.py``).
     app.state.simulator  # the in-memory BolSimulator, for in-process tests
 """
 
-from orderbridge.sandbox.amazon.clock import SimulatorClock
 from orderbridge.sandbox.bol.app import TOKEN_PATH, create_app
 from orderbridge.sandbox.bol.settings import BolSimulatorSettings
 from orderbridge.sandbox.bol.state import BolSimulator
+from orderbridge.sandbox.clock import SimulatorClock
 from orderbridge.sandbox.serving import serve_in_background
 
 __all__ = [

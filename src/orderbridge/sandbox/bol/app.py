@@ -15,8 +15,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from orderbridge.sandbox.amazon.clock import SimulatorClock
-from orderbridge.sandbox.amazon.date_header import SimulatorDateHeader
 from orderbridge.sandbox.bol import control
 from orderbridge.sandbox.bol.auth import token
 from orderbridge.sandbox.bol.orders_api import get_order, list_orders
@@ -29,6 +27,8 @@ from orderbridge.sandbox.bol.process_status_api import (
 from orderbridge.sandbox.bol.settings import BolSimulatorSettings
 from orderbridge.sandbox.bol.state import BolSimulator
 from orderbridge.sandbox.bol.writes_api import cancel_order_item, create_shipment, list_shipments
+from orderbridge.sandbox.clock import SimulatorClock
+from orderbridge.sandbox.date_header import SimulatorDateHeader
 
 TOKEN_PATH = "/token"
 

@@ -23,8 +23,8 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from orderbridge.sandbox.amazon.clock import SimulatorClock
 from orderbridge.sandbox.bol.problems import BolProblem
+from orderbridge.sandbox.clock import SimulatorClock
 
 if TYPE_CHECKING:
     from orderbridge.sandbox.bol.state import BolSimulator

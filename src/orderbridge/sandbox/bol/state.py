@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from orderbridge.sandbox.amazon.clock import SimulatorClock
 from orderbridge.sandbox.bol.auth import TokenRegistry
 from orderbridge.sandbox.bol.faults import FaultConfig, FaultInjector
 from orderbridge.sandbox.bol.generator import OrderGenerator
@@ -21,6 +20,7 @@ from orderbridge.sandbox.bol.records import Cancellation, Order, ProcessStatus
 from orderbridge.sandbox.bol.settings import BolSimulatorSettings
 from orderbridge.sandbox.bol.store import OrderStore
 from orderbridge.sandbox.bol.throttle import Throttle
+from orderbridge.sandbox.clock import SimulatorClock
 
 
 class CallStats:

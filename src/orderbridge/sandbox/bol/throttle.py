@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from orderbridge.sandbox.amazon.clock import SimulatorClock
+from orderbridge.sandbox.clock import SimulatorClock
 
 # operationId → (capacity, window seconds at speed 1)
 LIMITS: dict[str, tuple[int, float]] = {

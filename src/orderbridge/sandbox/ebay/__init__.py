@@ -11,8 +11,8 @@ and German orders. Sandbox-only controls live under ``/_sandbox/`` (see ``contro
     app.state.simulator  # the in-memory EbaySimulator, for in-process tests
 """
 
+from orderbridge.sandbox.clock import SimulatorClock
 from orderbridge.sandbox.ebay.app import create_app
-from orderbridge.sandbox.ebay.clock import SimulatorClock
 from orderbridge.sandbox.ebay.settings import EbaySimulatorSettings
 from orderbridge.sandbox.ebay.state import EbaySimulator
 from orderbridge.sandbox.serving import serve_in_background

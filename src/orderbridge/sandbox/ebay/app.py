@@ -15,9 +15,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from orderbridge.sandbox.clock import SimulatorClock
+from orderbridge.sandbox.date_header import SimulatorDateHeader
 from orderbridge.sandbox.ebay import control
 from orderbridge.sandbox.ebay.auth import TOKEN_PATH, token_endpoint
-from orderbridge.sandbox.ebay.clock import DateHeader, SimulatorClock
 from orderbridge.sandbox.ebay.errors import EbayApiError
 from orderbridge.sandbox.ebay.fulfillments_api import (
     FULFILLMENT_PATH,
@@ -79,7 +80,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         exception_handlers={404: _http_error, 405: _http_error},
-        middleware=[Middleware(DateHeader, clock=simulator.clock)],
+        middleware=[Middleware(SimulatorDateHeader, clock=simulator.clock)],
     )
     app.state.simulator = simulator
     return app

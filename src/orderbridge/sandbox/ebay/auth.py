@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from orderbridge.sandbox.ebay.clock import SimulatorClock
+from orderbridge.sandbox.clock import SimulatorClock
 from orderbridge.sandbox.ebay.errors import insufficient_scope, invalid_token
 
 if TYPE_CHECKING:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from orderbridge.sandbox.clock import SimulatorClock
 from orderbridge.sandbox.ebay.auth import TokenRegistry
-from orderbridge.sandbox.ebay.clock import SimulatorClock
 from orderbridge.sandbox.ebay.custom_orders import build_order
 from orderbridge.sandbox.ebay.faults import FaultConfig, FaultInjector
 from orderbridge.sandbox.ebay.generator import OrderGenerator

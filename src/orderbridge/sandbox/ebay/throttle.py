@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orderbridge.sandbox.ebay.clock import SimulatorClock
+from orderbridge.sandbox.clock import SimulatorClock
 
 # (rate per second at speed 1, burst)
 CALL_RATES: dict[str, tuple[float, int]] = {

@@ -11,7 +11,7 @@ US orders. Sandbox-only controls live under `/_sandbox/` (see `control.py`).
     app.state.simulator  # the in-memory WalmartSimulator, for in-process tests
 """
 
-from orderbridge.sandbox.amazon.clock import SimulatorClock
+from orderbridge.sandbox.clock import SimulatorClock
 from orderbridge.sandbox.serving import serve_in_background
 from orderbridge.sandbox.walmart.app import create_app
 from orderbridge.sandbox.walmart.settings import WalmartSimulatorSettings

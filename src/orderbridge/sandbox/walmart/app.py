@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from orderbridge.sandbox.amazon.clock import SimulatorClock
-from orderbridge.sandbox.amazon.date_header import SimulatorDateHeader
+from orderbridge.sandbox.clock import SimulatorClock
+from orderbridge.sandbox.date_header import SimulatorDateHeader
 from orderbridge.sandbox.walmart import control
 from orderbridge.sandbox.walmart.auth import token
 from orderbridge.sandbox.walmart.errors import WalmartApiError

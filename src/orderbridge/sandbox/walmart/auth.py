@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from orderbridge.sandbox.amazon.clock import SimulatorClock
+from orderbridge.sandbox.clock import SimulatorClock
 from orderbridge.sandbox.walmart.errors import (
     WalmartApiError,
     bad_header,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from orderbridge.sandbox.amazon.clock import SimulatorClock
+from orderbridge.sandbox.clock import SimulatorClock
 from orderbridge.sandbox.walmart import lifecycle
 from orderbridge.sandbox.walmart.auth import TokenRegistry
 from orderbridge.sandbox.walmart.custom_orders import build_order

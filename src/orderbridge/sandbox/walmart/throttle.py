@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from orderbridge.sandbox.amazon.clock import SimulatorClock
+from orderbridge.sandbox.clock import SimulatorClock
 
 TOKEN_COUNT_HEADER = "x-current-token-count"
 REPLENISH_HEADER = "x-next-replenish-time"

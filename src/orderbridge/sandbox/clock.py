@@ -1,8 +1,9 @@
-"""The simulator's notion of "now", injectable so tests are deterministic.
+"""A simulator's notion of "now", injectable so tests are deterministic; shared by every
+marketplace simulator.
 
-Everything time-dependent (token expiry, throttling refill, the "two minutes before now" rule,
-lastUpdatedTime bumps, timestamps of new orders) reads this clock, never the system time
-directly. A clock follows real time by default; tests freeze it or move it forward.
+Everything time-dependent (token expiry, throttling refill, settle-lag rules, last-update
+bumps, timestamps of new orders, writes that finish later) reads this clock, never the
+system time directly. A clock follows real time by default; tests freeze it or move it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The ``Date`` header from the simulator's clock, as Amazon's comes from Amazon's clock.
+"""The ``Date`` header from a simulator's clock, as a marketplace's comes from its own clock.
 
 Clients measure the marketplace's time from this header (to bound read windows by the
 marketplace's "now", not their own). When a test moves the simulator's clock, the header
@@ -11,7 +11,7 @@ from __future__ import annotations
 from email.utils import format_datetime
 from typing import Any
 
-from orderbridge.sandbox.amazon.clock import SimulatorClock
+from orderbridge.sandbox.clock import SimulatorClock
 
 
 class SimulatorDateHeader:
