@@ -11,10 +11,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from orderbridge.marketplaces.bol.capabilities import OPERATIONS, Budget
 from orderbridge.marketplaces.errors import ConfigurationError
+from orderbridge.marketplaces.setting_values import credential, url_option
 
 DEFAULT_BASE_URL = "https://api.bol.com"
 DEFAULT_TOKEN_URL = "https://login.bol.com/token"
@@ -62,20 +62,11 @@ class BolSettings:
 
 
 def _credential(credentials: Mapping[str, Any], name: str) -> str:
-    value = credentials.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigurationError(f"bol: credential {name!r} is missing or empty")
-    return value.strip()
+    return credential("bol", credentials, name)
 
 
 def _url(options: Mapping[str, Any], name: str, default: str) -> str:
-    value = options.get(name, default)
-    if value is None:
-        return default
-    parts = urlsplit(value) if isinstance(value, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigurationError(f"bol: option {name!r} must be an http(s) URL, got {value!r}")
-    return value.rstrip("/")
+    return url_option("bol", options, name, default)
 
 
 def _flag(options: Mapping[str, Any], name: str) -> bool:

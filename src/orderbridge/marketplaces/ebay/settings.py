@@ -7,14 +7,13 @@ API demands.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlsplit
 
 from orderbridge.marketplaces.errors import ConfigurationError
+from orderbridge.marketplaces.setting_values import credential, positive_option, url_option
 
 DEFAULT_BASE_URL = "https://api.ebay.com"
 DEFAULT_TOKEN_PATH = "/identity/v1/oauth2/token"
@@ -86,10 +85,7 @@ class EbaySettings:
 
 
 def _credential(credentials: Mapping[str, Any], name: str) -> str:
-    value = credentials.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigurationError(f"ebay: credential {name!r} is missing or empty")
-    return value.strip()
+    return credential("ebay", credentials, name)
 
 
 def _marketplace_id(value: Any) -> str:
@@ -117,27 +113,8 @@ def _scopes(value: Any) -> tuple[str, ...]:
 
 
 def _url(options: Mapping[str, Any], name: str, default: str) -> str:
-    value = options.get(name, default)
-    if value is None:
-        return default
-    parts = urlsplit(value) if isinstance(value, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigurationError(f"ebay: option {name!r} must be an http(s) URL, got {value!r}")
-    return value.rstrip("/")
+    return url_option("ebay", options, name, default)
 
 
 def _positive(options: Mapping[str, Any], name: str, default: float) -> float:
-    value = options.get(name, default)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ConfigurationError(f"ebay: option {name!r} must be a positive number")
-    try:
-        number = float(value)
-    except ValueError:
-        raise ConfigurationError(
-            f"ebay: option {name!r} must be a positive number, got {value!r}"
-        ) from None
-    if not (number > 0 and math.isfinite(number)):
-        raise ConfigurationError(f"ebay: option {name!r} must be a positive number")
-    return number
+    return positive_option("ebay", options, name, default)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
-from orderbridge.marketplaces.errors import ConfigurationError
+from orderbridge.marketplaces.setting_values import (
+    credential,
+    positive_option,
+    text_option,
+    url_option,
+)
 
 DEFAULT_BASE_URL = "https://marketplace.walmartapis.com"
 SANDBOX_BASE_URL = "https://sandbox.walmartapis.com"
@@ -46,46 +49,21 @@ class WalmartSettings:
 
 
 def _credential(credentials: Mapping[str, Any], name: str) -> str:
-    value = credentials.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigurationError(
-            f"walmart: credential {name!r} is missing or empty (Seller Center → Settings → "
-            "API Key Management shows the client id and secret)"
-        )
-    return value.strip()
+    return credential(
+        "walmart",
+        credentials,
+        name,
+        hint="Seller Center → Settings → API Key Management shows the client id and secret",
+    )
 
 
 def _text(options: Mapping[str, Any], name: str) -> str | None:
-    value = options.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigurationError(f"walmart: option {name!r} must be a non-empty string")
-    return value.strip()
+    return text_option("walmart", options, name)
 
 
 def _url(options: Mapping[str, Any], name: str, default: str) -> str:
-    value = options.get(name, default)
-    if value is None:
-        return default
-    parts = urlsplit(value) if isinstance(value, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigurationError(f"walmart: option {name!r} must be an http(s) URL, got {value!r}")
-    return value.rstrip("/")
+    return url_option("walmart", options, name, default)
 
 
 def _positive(options: Mapping[str, Any], name: str, default: float) -> float:
-    value = options.get(name, default)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ConfigurationError(f"walmart: option {name!r} must be a positive number")
-    try:
-        number = float(value)
-    except ValueError:
-        raise ConfigurationError(
-            f"walmart: option {name!r} must be a positive number, got {value!r}"
-        ) from None
-    if not (number > 0 and math.isfinite(number)):
-        raise ConfigurationError(f"walmart: option {name!r} must be a positive number")
-    return number
+    return positive_option("walmart", options, name, default)
