@@ -55,6 +55,15 @@ def add(
     export_target: Annotated[str | None, typer.Option(help="Name of the export target")] = None,
     auto_export: Annotated[bool, typer.Option(help="Export new orders automatically")] = True,
     disabled: Annotated[bool, typer.Option(help="Create with import disabled")] = False,
+    tracking_wait: Annotated[
+        int, typer.Option(help="Seconds a shipment waits for its tracking number")
+    ] = 10800,
+    late_warning: Annotated[
+        int, typer.Option(help="Flag unshipped orders this many seconds before their ship date")
+    ] = 86400,
+    check_catalog: Annotated[
+        bool, typer.Option(help="Hold new orders the catalog cannot serve")
+    ] = False,
 ) -> None:
     """Add a connection; credentials are encrypted at rest and never shown again."""
     spec = service.ConnectionSpec(
@@ -67,6 +76,9 @@ def add(
         overlap_seconds=overlap,
         auto_export=auto_export,
         export_target=export_target,
+        tracking_wait_seconds=tracking_wait,
+        late_warning_seconds=late_warning,
+        check_catalog=check_catalog,
     )
     connection_id = run_with_context(lambda ctx: service.create_connection(ctx, spec))
     console.print(f"connection [bold]{name}[/bold] added (id {connection_id})")
@@ -122,9 +134,20 @@ def update(
     auto_export: Annotated[bool | None, typer.Option(help="Export new orders by itself")] = None,
     credential: Annotated[list[str] | None, typer.Option("--credential", "-c")] = None,
     option: Annotated[list[str] | None, typer.Option("--option", "-o")] = None,
+    tracking_wait: Annotated[int | None, typer.Option(help="Tracking wait in seconds")] = None,
+    late_warning: Annotated[int | None, typer.Option(help="Late warning in seconds")] = None,
+    check_catalog: Annotated[
+        bool | None, typer.Option(help="Hold new orders the catalog cannot serve")
+    ] = None,
 ) -> None:
     """Change settings of a connection."""
     changes: dict[str, Any] = {}
+    if tracking_wait is not None:
+        changes["tracking_wait_seconds"] = tracking_wait
+    if late_warning is not None:
+        changes["late_warning_seconds"] = late_warning
+    if check_catalog is not None:
+        changes["check_catalog"] = check_catalog
     if interval is not None:
         changes["import_interval_seconds"] = interval
     if overlap is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from orderbridge.cli import (
+    catalog,
     connections,
     demo,
     errors_cmd,
@@ -36,6 +37,9 @@ app.add_typer(errors_cmd.errors_app, name="errors")
 app.add_typer(errors_cmd.scheduled_app, name="exports")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(status_sources.app, name="status-sources")
+app.add_typer(catalog.catalog_app, name="catalog")
+app.add_typer(catalog.mappings_app, name="mappings")
+app.command("notices")(catalog.notices)
 
 
 def main() -> None:

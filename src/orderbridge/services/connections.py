@@ -46,9 +46,11 @@ class ConnectionSpec:
     export_target: str | None = None
     tracking_wait_seconds: int = DEFAULT_TRACKING_WAIT_SECONDS
     late_warning_seconds: int = DEFAULT_LATE_WARNING_SECONDS
+    check_catalog: bool = False
 
 
 UPDATABLE = {
+    "check_catalog",
     "tracking_wait_seconds",
     "late_warning_seconds",
     "import_enabled",
@@ -136,6 +138,7 @@ async def create_connection(ctx: ServiceContext, spec: ConnectionSpec) -> int:
                     export_target_id=target_id,
                     tracking_wait_seconds=spec.tracking_wait_seconds,
                     late_warning_seconds=spec.late_warning_seconds,
+                    check_catalog=spec.check_catalog,
                     created_at=now,
                     updated_at=now,
                 )
@@ -179,7 +182,7 @@ async def update_connection(
     if "late_warning_seconds" in changes:
         _check_late_warning(int(changes["late_warning_seconds"]))
         values["late_warning_seconds"] = int(changes["late_warning_seconds"])
-    for flag in ("import_enabled", "auto_export"):
+    for flag in ("import_enabled", "auto_export", "check_catalog"):
         if flag in changes:
             values[flag] = bool(changes[flag])
     if "export_target" in changes:

@@ -28,7 +28,9 @@ from orderbridge.services.context import ServiceContext
 from orderbridge.services.errors import InvalidInput
 from orderbridge.services.export_scheduling import exports_new_orders, queue_imported
 from orderbridge.services.oms_notices import schedule_cancellation_notices
+from orderbridge.services.order_holds import catalog_check, release_held
 from orderbridge.store import feeds
+from orderbridge.store.catalog import reserve
 from orderbridge.store.dialect_insert import insert_for
 from orderbridge.store.error_log import WARNING, record_error
 from orderbridge.store.key_lists import one_of
@@ -148,6 +150,9 @@ async def _execute(run: _Run, trigger: str) -> None:
         await _finish_failed(run, f"{type(exc).__name__}: {exc}", ErrorClass.TRANSIENT, {}, None)
         return
     await _finish_succeeded(run, watermark)
+    if run.row["check_catalog"]:
+        # Every sync is a chance for held orders: the catalog may have changed meanwhile.
+        await release_held(ctx, [run.connection_id])
 
 
 def _lease(ctx: ServiceContext) -> timedelta:
@@ -188,6 +193,11 @@ async def _store_page(run: _Run, page: OrderPage) -> PageOutcome:
     ctx, summary = run.ctx, run.summary
     now = ctx.clock()
     async with ctx.db.write() as conn:
+        check = (
+            await catalog_check(conn, run.connection_id, page.snapshots)
+            if run.row["check_catalog"]
+            else None
+        )
         outcome = await upsert_page(
             conn,
             run.connection_id,
@@ -195,7 +205,10 @@ async def _store_page(run: _Run, page: OrderPage) -> PageOutcome:
             now=now,
             actor=f"import:{run.row['name']}",
             export_new=exports_new_orders(run.row),
+            hold=check,
         )
+        if check is not None:
+            await reserve(conn, dict(check.reserved), now)
         stored_ids = [snap.external_id for snap in page.snapshots]
         if stored_ids and run.may_hold_retries:
             await conn.execute(

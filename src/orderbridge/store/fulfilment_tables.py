@@ -153,3 +153,28 @@ status_sources = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+
+# The merchant's catalog, for holding orders that cannot be created (unknown SKU, disabled
+# product, too little stock). ``stock`` None means the product's stock is not tracked.
+catalog_products = Table(
+    "catalog_products",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("sku", String(200), nullable=False, unique=True),
+    Column("title", Text),
+    Column("enabled", Boolean, nullable=False),
+    Column("stock", Integer),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# A connection's SKU as the marketplace knows it → the merchant's SKU in the catalog.
+sku_mappings = Table(
+    "sku_mappings",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("connection_id", ForeignKey("connections.id", ondelete="CASCADE"), nullable=False),
+    Column("channel_sku", String(200), nullable=False),
+    Column("merchant_sku", String(200), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("connection_id", "channel_sku"),
+)

@@ -7,6 +7,7 @@ the loser's insert does nothing and its order is handled as an update instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,9 @@ from orderbridge.store.key_lists import one_of
 from orderbridge.store.order_rows import comparable, comparable_from_rows, line_values, order_values
 from orderbridge.store.tables import order_events, order_lines, orders
 
+# Given the orders about to be created, those to hold, with their blockers.
+Hold = Callable[[list[OrderSnapshot]], dict[str, list[dict[str, Any]]]]
+
 
 @dataclass(slots=True)
 class PageOutcome:
@@ -42,8 +46,10 @@ class PageOutcome:
     became_exportable: list[int] = field(default_factory=list)
     unchanged: int = 0
     stale: int = 0  # older than what we hold: an overlap re-read or an out-of-order page
-    # Created ready to be fulfilled (not pending, not cancelled).
+    # Created ready to be fulfilled (not pending, not cancelled, not held).
     created_fulfillable: list[int] = field(default_factory=list)
+    # Created on hold: the catalog cannot serve them yet.
+    created_blocked: list[int] = field(default_factory=list)
     # Cancelled by the marketplace in this page after the OMS had heard of the order.
     cancelled_after_export: list[int] = field(default_factory=list)
     status_conflicts: list[tuple[str, str]] = field(default_factory=list)
@@ -61,9 +67,12 @@ async def upsert_page(
     now: datetime,
     actor: str,
     export_new: bool = False,
+    hold: Hold | None = None,
 ) -> PageOutcome:
     """Store a page. With ``export_new``, new orders are created already scheduled for export
     (the caller adds their outbox rows in the same transaction), saving an update per page.
+    ``hold`` decides, for the orders about to be created, which cannot be created yet: those
+    are stored blocked, with their blockers, and are neither scheduled nor acknowledged.
     """
     outcome = PageOutcome()
     by_id = _latest_per_order(snapshots)
@@ -71,16 +80,25 @@ async def upsert_page(
         return outcome
     existing = await _lock_existing(conn, connection_id, list(by_id))
     fresh = [snap for ext, snap in by_id.items() if ext not in existing]
-    created = await _insert_new(conn, connection_id, fresh, now, export_new)
+    held = hold(fresh) if hold is not None and fresh else {}
+    created = await _insert_new(conn, connection_id, fresh, now, export_new, held)
     outcome.created.extend(created.values())
     outcome.created_fulfillable = [
         created[snap.external_id]
         for snap in fresh
-        if snap.external_id in created and snap.status in FULFILLABLE
+        if snap.external_id in created
+        and snap.status in FULFILLABLE
+        and snap.external_id not in held
     ]
     events: list[dict[str, Any]] = [
         _event(order_id, OrderEventKind.IMPORTED, now, actor, {"external_id": ext})
         for ext, order_id in created.items()
+    ]
+    outcome.created_blocked = [created[ext] for ext in held if ext in created]
+    events += [
+        _event(created[ext], OrderEventKind.IMPORT_BLOCKED, now, actor, {"blockers": blockers})
+        for ext, blockers in held.items()
+        if ext in created
     ]
     if export_new:
         outcome.created_for_export = list(outcome.created_fulfillable)
@@ -134,6 +152,7 @@ async def _insert_new(
     fresh: list[OrderSnapshot],
     now: datetime,
     export_new: bool,
+    held: Mapping[str, list[dict[str, Any]]],
 ) -> dict[str, int]:
     if not fresh:
         return {}
@@ -143,10 +162,13 @@ async def _insert_new(
             "connection_id": connection_id,
             "external_id": snap.external_id,
             "status": snap.status.value,
-            "import_status": ImportStatus.COMPLETE.value,
+            "import_status": (
+                ImportStatus.BLOCKED if snap.external_id in held else ImportStatus.COMPLETE
+            ).value,
+            "import_blockers": held.get(snap.external_id),
             "export_status": (
                 ExportStatus.SCHEDULED
-                if export_new and snap.status in FULFILLABLE
+                if export_new and snap.status in FULFILLABLE and snap.external_id not in held
                 else ExportStatus.NOT_EXPORTED
             ).value,
             "created_at": now,

@@ -62,6 +62,8 @@ connections = Table(
     Column("tracking_wait_seconds", Integer, nullable=False, server_default="10800"),
     # Unshipped this close to the latest ship date → flagged as at risk of being late.
     Column("late_warning_seconds", Integer, nullable=False, server_default="86400"),
+    # Hold new orders whose lines the catalog cannot serve (unknown, disabled, out of stock).
+    Column("check_catalog", Boolean, nullable=False, server_default="0"),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )

@@ -32,6 +32,7 @@ class ConnectionView:
     export_target: str | None
     tracking_wait_seconds: int
     late_warning_seconds: int
+    check_catalog: bool
     created_at: datetime
     updated_at: datetime
     # From the orders feed: the watermark and how the last imports went.
@@ -69,6 +70,7 @@ def _connections() -> Select[Any]:
             connections.c.auto_export,
             connections.c.tracking_wait_seconds,
             connections.c.late_warning_seconds,
+            connections.c.check_catalog,
             connections.c.created_at,
             connections.c.updated_at,
             export_targets.c.name.label("export_target"),
@@ -103,6 +105,7 @@ def _connection(row: RowMapping, now: datetime) -> ConnectionView:
         export_target=row["export_target"],
         tracking_wait_seconds=row["tracking_wait_seconds"],
         late_warning_seconds=row["late_warning_seconds"],
+        check_catalog=row["check_catalog"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         watermark=row["watermark"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from orderbridge.web.api import (
+    catalog,
     connections,
     error_log,
     export_targets,
@@ -37,6 +38,7 @@ def api_router() -> APIRouter:
         scheduled_exports,
         error_log,
         status_sources,
+        catalog,
     ):
         router.include_router(module.router)
     return router

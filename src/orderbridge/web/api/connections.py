@@ -10,6 +10,7 @@ from orderbridge.services.connections import (
     test_connection,
     update_connection,
 )
+from orderbridge.services.order_holds import release_held
 from orderbridge.services.queries import ConnectionView, connection_detail, list_connections
 from orderbridge.web.api.dependencies import Ctx
 from orderbridge.web.api.errors import error_responses
@@ -49,8 +50,14 @@ async def show(name: str, ctx: Ctx) -> ConnectionView:
 
 @router.patch("/{name}", response_model=ConnectionOut, responses=error_responses(404))
 async def change(name: str, body: ConnectionUpdate, ctx: Ctx) -> ConnectionView:
-    await update_connection(ctx, name, body.model_dump(exclude_unset=True))
-    return await connection_detail(ctx, name)
+    changes = body.model_dump(exclude_unset=True)
+    await update_connection(ctx, name, changes)
+    view = await connection_detail(ctx, name)
+    if "check_catalog" in changes:
+        # Held orders follow the new setting at once (all released when checks stop).
+        await release_held(ctx, [view.id])
+        view = await connection_detail(ctx, name)
+    return view
 
 
 @router.post("/{name}/enable", response_model=ConnectionOut, responses=error_responses(404))

@@ -68,6 +68,11 @@ class ConnectionCreate(RequestBody):
         ge=0,
         description="Unshipped orders this close to their latest ship date are flagged.",
     )
+    check_catalog: bool = Field(
+        default=False,
+        description="Hold new orders the catalog cannot serve (unknown SKU, disabled product, "
+        "too little stock) until it can.",
+    )
 
 
 class ConnectionUpdate(RequestBody):
@@ -81,6 +86,7 @@ class ConnectionUpdate(RequestBody):
     export_target: str | None = None
     tracking_wait_seconds: int | None = Field(default=None, ge=0, le=MAX_TRACKING_WAIT_SECONDS)
     late_warning_seconds: int | None = Field(default=None, ge=0)
+    check_catalog: bool | None = None
     options: dict[str, Any] | None = None
     credentials: dict[str, str] | None = Field(default=None, description="Write-only.")
 
@@ -91,6 +97,7 @@ class ConnectionUpdate(RequestBody):
         "auto_export",
         "tracking_wait_seconds",
         "late_warning_seconds",
+        "check_catalog",
         "options",
         "credentials",
         mode="before",
@@ -115,6 +122,7 @@ class ConnectionOut(BaseModel):
     export_target: str | None
     tracking_wait_seconds: int
     late_warning_seconds: int
+    check_catalog: bool
     created_at: datetime
     updated_at: datetime
     watermark: datetime | None = Field(
