@@ -14,6 +14,10 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 
 from orderbridge.sandbox.amazon import AmazonSimulatorSettings
 from orderbridge.sandbox.amazon import create_app as amazon_app
@@ -25,6 +29,7 @@ from orderbridge.services.connections import (
 )
 from orderbridge.services.context import ServiceContext
 from orderbridge.services.importing import import_orders
+from orderbridge.services.status_sources.sources import create_source, run_source
 from orderbridge.services.tokens import create_token
 from orderbridge.store.fulfilment_tables import catalog_products
 from orderbridge.store.tables import orders, outbox
@@ -229,3 +234,46 @@ async def test_turning_the_checks_off_releases_every_held_order(world: World) ->
     assert changed.json()["check_catalog"] is False
     released = await world.order(held)
     assert released["import_status"] == "complete" and released["outbox"] == ["export_order"]
+
+
+def _oms_catalog(body: str, *, token: str) -> Starlette:
+    """A stand-in OMS serving its catalog as CSV behind a bearer token."""
+
+    async def products(request: Request) -> PlainTextResponse:
+        if request.headers.get("authorization") != f"Bearer {token}":
+            return PlainTextResponse("unauthorised", status_code=401)
+        return PlainTextResponse(body, media_type="text/csv")
+
+    return Starlette(routes=[Route("/catalog.csv", products)])
+
+
+async def test_a_catalog_polled_from_the_oms_releases_held_orders(world: World) -> None:
+    held = await world.order_at_amazon(LAMP, 2)
+    await world.import_all()
+    assert (await world.order(held))["import_status"] == "blocked"
+    app = _oms_catalog(f"sku,enabled,stock\n{LAMP},true,7\nbroken,perhaps,1\n", token="s3cret")
+    with serving(app) as oms:
+        await create_source(
+            world.ctx,
+            name="oms-catalog",
+            kind="catalog",
+            settings={"url": f"{oms}/catalog.csv"},
+            secret="s3cret",
+        )
+        result = await run_source(world.ctx, "oms-catalog", owner="test")
+        await create_source(
+            world.ctx,
+            name="oms-catalog-wrong-token",
+            kind="catalog",
+            settings={"url": f"{oms}/catalog.csv"},
+            secret="wrong",
+        )
+        refused = await run_source(world.ctx, "oms-catalog-wrong-token", owner="test")
+    assert result.error is None
+    assert [row.ok for row in result.rows] == [False, True]
+    assert "line 3: enabled must be true or false" in result.rows[0].message
+    assert result.rows[1].message == "1 product(s) stored, 1 held order(s) released"
+    assert (await world.order(held))["import_status"] == "complete"
+    assert await world.stock(LAMP) == 5
+    assert refused.error is not None and "HTTP 401" in refused.error
+    assert "s3cret" not in refused.error and "wrong" not in refused.error

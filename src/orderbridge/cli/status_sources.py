@@ -17,10 +17,15 @@ app = typer.Typer(help="Where shipments, cancellations and refunds come from bes
 @app.command("add")
 def add(
     name: str,
-    kind: Annotated[str, typer.Option(help="folder (status files) or poll (an OMS endpoint)")],
+    kind: Annotated[
+        str, typer.Option(help="folder (status files), poll (an OMS endpoint) or catalog")
+    ],
     folder: Annotated[str | None, typer.Option(help="folder: where the OMS drops files")] = None,
     file_format: Annotated[
-        str, typer.Option("--format", help="folder: csv, xml or auto (by extension)")
+        str,
+        typer.Option(
+            "--format", help="folder: csv, xml or auto (by extension); catalog: csv, json"
+        ),
     ] = "auto",
     url: Annotated[str | None, typer.Option(help="poll: the OMS endpoint")] = None,
     timeout: Annotated[
@@ -35,11 +40,13 @@ def add(
     interval: Annotated[int, typer.Option(help="Seconds between runs")] = 60,
 ) -> None:
     """Add a status source."""
-    settings: dict[str, object] = (
-        {"folder": folder, "format": file_format}
-        if kind == "folder"
-        else {"url": url, "timeout_seconds": timeout}
-    )
+    settings: dict[str, object]
+    if kind == "folder":
+        settings = {"folder": folder, "format": file_format}
+    else:
+        settings = {"url": url, "timeout_seconds": timeout}
+        if kind == "catalog" and file_format != "auto":
+            settings["format"] = file_format
     source_id = run_with_context(
         lambda ctx: service.create_source(
             ctx,

@@ -28,7 +28,7 @@ from orderbridge.store.tables import connections
 Runner = Callable[[ServiceContext, StatusSource], Awaitable[RunResult]]
 MIN_INTERVAL_SECONDS = 10
 _RUNNERS: dict[str, Runner] = {}
-_KIND_MODULES = ("folder", "polling")
+_KIND_MODULES = ("folder", "polling", "catalog_poll")
 
 
 def register_runner(kind: str, runner: Runner) -> None:
