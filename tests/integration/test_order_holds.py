@@ -277,3 +277,24 @@ async def test_a_catalog_polled_from_the_oms_releases_held_orders(world: World) 
     assert await world.stock(LAMP) == 5
     assert refused.error is not None and "HTTP 401" in refused.error
     assert "s3cret" not in refused.error and "wrong" not in refused.error
+
+
+async def test_a_visible_only_connection_shows_orders_and_never_exports_them(
+    world: World,
+) -> None:
+    changed = await world.api.patch("/api/v1/connections/amazon-de", json={"visible_only": True})
+    assert changed.status_code == 200 and changed.json()["visible_only"] is True
+    external_id = await world.order_at_amazon(LAMP, 1)  # unknown SKU: not held either
+    await world.import_all()
+    order = await world.order(external_id)
+    assert order["import_status"] == "complete" and order["outbox"] == []
+    listed = (await world.api.get("/api/v1/orders", params={"q": external_id})).json()
+    assert listed["items"][0]["visible_only"] is True
+    export = await world.api.post("/api/v1/exports", json={"order_ids": [order["id"]]})
+    (decision,) = export.json()["results"]
+    assert decision["scheduled"] is False and "visible-only" in decision["message"]
+    shipped = await world.api.post(
+        f"/api/v1/orders/{order['id']}/shipments", json={"tracking_number": "1Z999AA10123456784"}
+    )
+    assert shipped.status_code == 422
+    assert "seller portal" in shipped.json()["error"]["message"]

@@ -64,6 +64,9 @@ def add(
     check_catalog: Annotated[
         bool, typer.Option(help="Hold new orders the catalog cannot serve")
     ] = False,
+    visible_only: Annotated[
+        bool, typer.Option(help="Read and show orders only; never export or update them")
+    ] = False,
 ) -> None:
     """Add a connection; credentials are encrypted at rest and never shown again."""
     spec = service.ConnectionSpec(
@@ -79,6 +82,7 @@ def add(
         tracking_wait_seconds=tracking_wait,
         late_warning_seconds=late_warning,
         check_catalog=check_catalog,
+        visible_only=visible_only,
     )
     connection_id = run_with_context(lambda ctx: service.create_connection(ctx, spec))
     console.print(f"connection [bold]{name}[/bold] added (id {connection_id})")
@@ -139,6 +143,9 @@ def update(
     check_catalog: Annotated[
         bool | None, typer.Option(help="Hold new orders the catalog cannot serve")
     ] = None,
+    visible_only: Annotated[
+        bool | None, typer.Option(help="Read and show orders only; never export or update them")
+    ] = None,
 ) -> None:
     """Change settings of a connection."""
     changes: dict[str, Any] = {}
@@ -148,6 +155,8 @@ def update(
         changes["late_warning_seconds"] = late_warning
     if check_catalog is not None:
         changes["check_catalog"] = check_catalog
+    if visible_only is not None:
+        changes["visible_only"] = visible_only
     if interval is not None:
         changes["import_interval_seconds"] = interval
     if overlap is not None:

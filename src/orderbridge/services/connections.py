@@ -47,9 +47,11 @@ class ConnectionSpec:
     tracking_wait_seconds: int = DEFAULT_TRACKING_WAIT_SECONDS
     late_warning_seconds: int = DEFAULT_LATE_WARNING_SECONDS
     check_catalog: bool = False
+    visible_only: bool = False
 
 
 UPDATABLE = {
+    "visible_only",
     "check_catalog",
     "tracking_wait_seconds",
     "late_warning_seconds",
@@ -139,6 +141,7 @@ async def create_connection(ctx: ServiceContext, spec: ConnectionSpec) -> int:
                     tracking_wait_seconds=spec.tracking_wait_seconds,
                     late_warning_seconds=spec.late_warning_seconds,
                     check_catalog=spec.check_catalog,
+                    visible_only=spec.visible_only,
                     created_at=now,
                     updated_at=now,
                 )
@@ -182,7 +185,7 @@ async def update_connection(
     if "late_warning_seconds" in changes:
         _check_late_warning(int(changes["late_warning_seconds"]))
         values["late_warning_seconds"] = int(changes["late_warning_seconds"])
-    for flag in ("import_enabled", "auto_export", "check_catalog"):
+    for flag in ("import_enabled", "auto_export", "check_catalog", "visible_only"):
         if flag in changes:
             values[flag] = bool(changes[flag])
     if "export_target" in changes:

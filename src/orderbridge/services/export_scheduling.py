@@ -63,7 +63,11 @@ async def schedule(
 
 def exports_new_orders(connection: dict[str, Any]) -> bool:
     """Whether a connection's new orders go to the OMS by themselves."""
-    return bool(connection["auto_export"]) and connection["export_target_id"] is not None
+    return (
+        bool(connection["auto_export"])
+        and connection["export_target_id"] is not None
+        and not connection["visible_only"]
+    )
 
 
 async def queue_imported(

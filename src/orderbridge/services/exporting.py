@@ -55,6 +55,7 @@ async def export_orders(
                     orders.c.status,
                     connections.c.name,
                     connections.c.export_target_id,
+                    connections.c.visible_only,
                 )
                 .join(connections, connections.c.id == orders.c.connection_id)
                 .where(orders.c.id.in_(order_ids))
@@ -67,6 +68,11 @@ async def export_orders(
                 decisions.append(ExportDecision(order_id, False, "order does not exist"))
                 continue
             reason = ineligibility(row.import_status, row.export_status, row.status)
+            if reason is None and row.visible_only:
+                reason = (
+                    f"connection {row.name!r} is visible-only: its orders are managed in the "
+                    "marketplace's seller portal and never exported"
+                )
             if reason is None and row.export_target_id is None:
                 reason = (
                     f"connection {row.name!r} has no export target; set one with "

@@ -136,7 +136,10 @@ async def _execute(run: _Run, trigger: str) -> None:
         run.may_hold_retries = held.first() is not None
     try:
         connector = await connector_for(ctx, run.row)
-        run.acknowledge = connector.capabilities.acknowledgement_required
+        # A visible-only connection leaves the order to the marketplace's seller portal.
+        run.acknowledge = (
+            connector.capabilities.acknowledgement_required and not run.row["visible_only"]
+        )
         watermark = await _read_windows(run, connector)
         await _retry_quarantined(run, connector)
     except MarketplaceError as exc:
@@ -195,7 +198,7 @@ async def _store_page(run: _Run, page: OrderPage) -> PageOutcome:
     async with ctx.db.write() as conn:
         check = (
             await catalog_check(conn, run.connection_id, page.snapshots)
-            if run.row["check_catalog"]
+            if run.row["check_catalog"] and not run.row["visible_only"]
             else None
         )
         outcome = await upsert_page(

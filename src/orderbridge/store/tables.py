@@ -64,6 +64,9 @@ connections = Table(
     Column("late_warning_seconds", Integer, nullable=False, server_default="86400"),
     # Hold new orders whose lines the catalog cannot serve (unknown, disabled, out of stock).
     Column("check_catalog", Boolean, nullable=False, server_default="0"),
+    # Orders are read and shown only: never exported, acknowledged or updated from here
+    # (the merchant manages them in the marketplace's own seller portal).
+    Column("visible_only", Boolean, nullable=False, server_default="0"),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )

@@ -118,6 +118,12 @@ def resolve_line(
 
 def require_operation(context: OrderContext, operation: str, what: str) -> None:
     """Refuse now, while the OMS is listening, what the channel's API cannot take."""
+    if context.connection["visible_only"]:
+        raise InvalidInput(
+            f"connection {context.connection['name']!r} is visible-only: its orders are managed "
+            "in the marketplace's seller portal, not through orderbridge",
+            field="order_id",
+        )
     if operation not in context.capabilities.operations:
         channel = context.connection["channel"]
         raise InvalidInput(

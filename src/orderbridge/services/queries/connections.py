@@ -33,6 +33,7 @@ class ConnectionView:
     tracking_wait_seconds: int
     late_warning_seconds: int
     check_catalog: bool
+    visible_only: bool
     created_at: datetime
     updated_at: datetime
     # From the orders feed: the watermark and how the last imports went.
@@ -71,6 +72,7 @@ def _connections() -> Select[Any]:
             connections.c.tracking_wait_seconds,
             connections.c.late_warning_seconds,
             connections.c.check_catalog,
+            connections.c.visible_only,
             connections.c.created_at,
             connections.c.updated_at,
             export_targets.c.name.label("export_target"),
@@ -106,6 +108,7 @@ def _connection(row: RowMapping, now: datetime) -> ConnectionView:
         tracking_wait_seconds=row["tracking_wait_seconds"],
         late_warning_seconds=row["late_warning_seconds"],
         check_catalog=row["check_catalog"],
+        visible_only=row["visible_only"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         watermark=row["watermark"],

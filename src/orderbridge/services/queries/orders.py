@@ -55,6 +55,8 @@ class OrderSummary:
     currency: str
     buyer_name: str | None
     exported_at: datetime | None
+    # Its connection is visible-only: shown here, managed in the marketplace's portal.
+    visible_only: bool = False
 
 
 OrderPage = Page[OrderSummary]
@@ -74,6 +76,7 @@ _SUMMARY_COLUMNS = (
     orders.c.currency,
     orders.c.buyer,
     orders.c.exported_at,
+    connections.c.visible_only,
 )
 
 
@@ -94,6 +97,7 @@ def _summary(row: RowMapping) -> OrderSummary:
         currency=row["currency"],
         buyer_name=buyer.get("name"),
         exported_at=row["exported_at"],
+        visible_only=row["visible_only"],
     )
 
 
@@ -173,6 +177,7 @@ async def order_detail(ctx: ServiceContext, order_id: int) -> dict[str, Any]:
                         orders,
                         connections.c.name.label("connection"),
                         connections.c.channel,
+                        connections.c.visible_only,
                     )
                     .join(connections, connections.c.id == orders.c.connection_id)
                     .where(orders.c.id == order_id)

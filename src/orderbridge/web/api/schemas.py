@@ -68,6 +68,11 @@ class ConnectionCreate(RequestBody):
         ge=0,
         description="Unshipped orders this close to their latest ship date are flagged.",
     )
+    visible_only: bool = Field(
+        default=False,
+        description="Read and show the orders only: never export, acknowledge or update them "
+        "(they are managed in the marketplace's seller portal).",
+    )
     check_catalog: bool = Field(
         default=False,
         description="Hold new orders the catalog cannot serve (unknown SKU, disabled product, "
@@ -87,6 +92,7 @@ class ConnectionUpdate(RequestBody):
     tracking_wait_seconds: int | None = Field(default=None, ge=0, le=MAX_TRACKING_WAIT_SECONDS)
     late_warning_seconds: int | None = Field(default=None, ge=0)
     check_catalog: bool | None = None
+    visible_only: bool | None = None
     options: dict[str, Any] | None = None
     credentials: dict[str, str] | None = Field(default=None, description="Write-only.")
 
@@ -98,6 +104,7 @@ class ConnectionUpdate(RequestBody):
         "tracking_wait_seconds",
         "late_warning_seconds",
         "check_catalog",
+        "visible_only",
         "options",
         "credentials",
         mode="before",
@@ -123,6 +130,7 @@ class ConnectionOut(BaseModel):
     tracking_wait_seconds: int
     late_warning_seconds: int
     check_catalog: bool
+    visible_only: bool
     created_at: datetime
     updated_at: datetime
     watermark: datetime | None = Field(
@@ -244,6 +252,9 @@ class OrderSummaryOut(BaseModel):
     currency: str = Field(examples=["EUR"])
     buyer_name: str | None
     exported_at: datetime | None
+    visible_only: bool = Field(
+        default=False, description="Read and shown only: managed in the marketplace's portal."
+    )
 
 
 class OrderPageOut(BaseModel):
