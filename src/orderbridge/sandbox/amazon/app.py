@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from orderbridge.sandbox.amazon import control
+from orderbridge.sandbox.amazon import control, returns_control
 from orderbridge.sandbox.amazon.auth import lwa_token
 from orderbridge.sandbox.amazon.errors import error_list
 from orderbridge.sandbox.amazon.feed_transfer import download, upload
@@ -32,6 +32,16 @@ from orderbridge.sandbox.amazon.feeds_api import (
     get_feeds,
 )
 from orderbridge.sandbox.amazon.orders_api import get_order, search_orders
+from orderbridge.sandbox.amazon.reports_api import (
+    REPORT_DOCUMENT_PATH,
+    REPORT_PATH,
+    REPORTS_PATH,
+    cancel_report,
+    create_report,
+    get_report,
+    get_report_document,
+    get_reports,
+)
 from orderbridge.sandbox.amazon.settings import AmazonSimulatorSettings
 from orderbridge.sandbox.amazon.shipments import CONFIRM_SHIPMENT_PATH, confirm_shipment
 from orderbridge.sandbox.amazon.state import AmazonSimulator
@@ -66,9 +76,15 @@ def create_app(
         Route(FEEDS_PATH, create_feed, methods=["POST"]),
         Route(FEEDS_PATH, get_feeds, methods=["GET"]),
         Route(FEED_PATH, get_feed, methods=["GET"]),
+        Route(REPORTS_PATH, create_report, methods=["POST"]),
+        Route(REPORTS_PATH, get_reports, methods=["GET"]),
+        Route(REPORT_PATH, get_report, methods=["GET"]),
+        Route(REPORT_PATH, cancel_report, methods=["DELETE"]),
+        Route(REPORT_DOCUMENT_PATH, get_report_document, methods=["GET"]),
         Route("/_sandbox/uploads/{feedDocumentId}", upload, methods=["PUT"]),
         Route("/_sandbox/downloads/{feedDocumentId}", download, methods=["GET"]),
         *control.ROUTES,
+        *returns_control.ROUTES,
     ]
     app = Starlette(
         routes=routes,

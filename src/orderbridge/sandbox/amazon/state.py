@@ -1,10 +1,10 @@
 """The simulator's whole in-memory state, reachable in-process as `app.state.simulator`.
 
 One `AmazonSimulator` owns the order store, the generator, issued access tokens, throttling
-buckets, the fault injector, call statistics, feeds with their documents, and the clock.
-`reset()` rebuilds orders, buckets, statistics and faults from the settings (same seed, same
-orders) and forgets feeds; issued access tokens survive a reset so a client under test need
-not log in again.
+buckets, the fault injector, call statistics, feeds and reports with their documents, the
+merchant-fulfilled returns, and the clock. `reset()` rebuilds orders, returns, buckets,
+statistics and faults from the settings (same seed, same orders) and forgets feeds and
+reports; issued access tokens survive a reset so a client under test need not log in again.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from orderbridge.sandbox.amazon.lifecycle import check_transition, settle
 from orderbridge.sandbox.amazon.overrides import PayloadOverrides
 from orderbridge.sandbox.amazon.pagination import PaginationCodec
 from orderbridge.sandbox.amazon.records import Order
+from orderbridge.sandbox.amazon.reports import ReportStore, process_report
+from orderbridge.sandbox.amazon.returns import ReturnStore
 from orderbridge.sandbox.amazon.settings import AmazonSimulatorSettings
 from orderbridge.sandbox.amazon.store import OrderStore
 from orderbridge.sandbox.amazon.throttle import RateLimiter
@@ -64,6 +66,8 @@ class AmazonSimulator:
         self.overrides = PayloadOverrides()
         self.documents = DocumentStore()
         self.feeds = FeedStore()
+        self.returns = ReturnStore()
+        self.reports = ReportStore()
         # derived from the seed so tokens stay valid across restarts of the same simulator
         key = hashlib.sha256(f"orderbridge-amazon-sim:{settings.seed}".encode()).digest()
         self.pagination = PaginationCodec(key)
@@ -90,11 +94,14 @@ class AmazonSimulator:
         self.overrides.clear()
         self.documents.clear()
         self.feeds.clear()
+        self.reports.clear()
         self.store.load(
             self.generator.generate(
                 settings.marketplace_ids, per_marketplace, self.now(), settings.history_days
             )
         )
+        self.returns.clear(settings.seed)
+        self.returns.generate(list(self.store), self.now())
         self.limiter.reset()
         self.faults.reset(self._initial_faults())
         self.stats.clear()
@@ -104,6 +111,8 @@ class AmazonSimulator:
         """Process every feed whose simulated processing time has passed."""
         for feed in self.feeds.due(self.clock.timestamp()):
             process_feed(feed, self.store, self.documents)
+        for report in self.reports.due(self.clock.timestamp()):
+            process_report(report, self.returns, self.store, self.documents)
 
     def add_generated(
         self, count: int, marketplace_id: str | None = None, status: str | None = None

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from orderbridge.sandbox.clock import SimulatorClock
 
 # (rate per second, burst) from the operation descriptions of the official models:
-# orders_2026-01-01.json, ordersV0.json (confirmShipment) and feeds_2021-06-30.json
+# orders_2026-01-01.json, ordersV0.json (confirmShipment), feeds_2021-06-30.json and
+# reports_2021-06-30.json
 USAGE_PLANS: dict[str, tuple[float, int]] = {
     "searchOrders": (0.0056, 20),
     "getOrder": (0.5, 30),
@@ -24,6 +25,11 @@ USAGE_PLANS: dict[str, tuple[float, int]] = {
     "getFeed": (2.0, 15),
     "getFeeds": (0.0222, 10),
     "getFeedDocument": (0.0222, 10),
+    "createReport": (0.0167, 15),
+    "getReport": (2.0, 15),
+    "cancelReport": (0.0222, 10),
+    "getReports": (0.0222, 10),
+    "getReportDocument": (0.0167, 15),
 }
 
 
