@@ -338,3 +338,21 @@ async def test_a_cancellation_by_the_customer_is_found_on_import_and_told_to_the
     detail = await hub.detail(order["id"])
     assert detail["status"] == "canceled"
     assert "cancelled_by_marketplace" in [event["kind"] for event in detail["events"]]
+
+
+async def test_a_carrier_off_walmarts_list_goes_with_its_tracking_page(hub: Hub) -> None:
+    order = await hub.new_order((1,))
+    shipment = await hub.record(
+        order["id"],
+        "shipments",
+        {
+            "carrier": "Spedition Müller",
+            "tracking_number": "SM-000123",
+            "tracking_url": "https://track.spedition-mueller.example/SM-000123",
+        },
+    )
+    assert shipment["carrier_code"] == "otherCarrier"
+    assert (await hub.settled(order["id"], "shipments", shipment["id"]))["status"] == "confirmed"
+    (package,) = (await hub.at_walmart(order["external_id"]))["shipments"]
+    assert package["carrierName"] == {"otherCarrier": "Spedition Müller"}
+    assert package["trackingURL"] == "https://track.spedition-mueller.example/SM-000123"

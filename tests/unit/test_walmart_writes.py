@@ -208,7 +208,17 @@ def test_a_carrier_walmart_does_not_list_is_refused_with_the_fix() -> None:
         check_shipment(update)
     assert "Spedition Müller" in refused.value.message
     assert "tracking page" in refused.value.message
-    assert "Seller Center" in refused.value.message
+    assert "tracking_url" in refused.value.message
+
+
+def test_a_carrier_walmart_does_not_list_goes_as_other_with_its_tracking_page() -> None:
+    update = shipment(
+        ("1", 1),
+        carrier_code="otherCarrier",
+        carrier_name="Spedition Müller",
+        tracking_url="https://track.spedition-mueller.example/1Z999",
+    )
+    assert check_shipment(update) == {"otherCarrier": "Spedition Müller"}
 
 
 def test_a_retry_finds_the_package_by_its_tracking_number() -> None:

@@ -40,6 +40,9 @@ class ShipmentUpdate:
     carrier_name: str | None  # free text, sent with the channel's "other" code
     tracking_number: str | None
     shipping_method: str | None
+    # The carrier's tracking page, for channels that take a carrier outside their list only
+    # with it (Walmart's otherCarrier).
+    tracking_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,7 @@ shipments = Table(
     Column("carrier_name", String(100)),
     Column("carrier_code", String(60)),  # the channel's code, resolved when recorded
     Column("tracking_number", String(100)),
+    Column("tracking_url", String(500)),
     Column("shipping_method", String(100)),
     Column("shipped_at", UtcDateTime, nullable=False),
     Column("tracking_deadline", UtcDateTime),

@@ -4,10 +4,10 @@ Walmart names a package's carrier in ``trackingInfo.carrierName``: either ``carr
 of the fixed list below (the ``CarrierNameType`` enum of the Orders API), or
 ``otherCarrier`` with free text, which Walmart takes only together with a ``trackingURL``.
 
-orderbridge cannot build a tracking page address for a carrier it does not know, so the
-"other" route is used for matching only: a free-text carrier name that is one of
-Walmart's own list (``"LaserShip"`` → ``LS``, ``"Estes"``) goes as that ``carrier``; any
-other name is refused with a clear error instead of being sent with an invented URL.
+A free-text carrier name that is one of Walmart's own list (``"LaserShip"`` → ``LS``,
+``"Estes"``) goes as that ``carrier``; any other name goes as ``otherCarrier`` when the OMS
+reported the shipment's tracking page (``tracking_url``), and is refused with a clear error
+otherwise: orderbridge never invents a tracking URL.
 
 DHL Paket goes out as ``Deutsche Post``, whose German parcel tracking it uses, the same
 reasoning as on Amazon.

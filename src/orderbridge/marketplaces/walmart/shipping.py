@@ -74,11 +74,13 @@ def carrier_name(update: ShipmentUpdate) -> dict[str, str]:
     listed = walmart_carrier_named(name)
     if listed is not None:
         return {"carrier": listed}
+    if update.tracking_url:
+        return {"otherCarrier": name}
     raise PermanentError(
         f"{_where(update)}: carrier {name!r} is not on Walmart's carrier list, and Walmart takes "
-        "another carrier only with a link to its tracking page, which orderbridge cannot "
-        "build; ship with a carrier Walmart lists (UPS, USPS, FedEx, OnTrac, LaserShip, …) "
-        "or confirm this shipment in Seller Center",
+        "another carrier only with a link to its tracking page: report the shipment with "
+        "its tracking_url, or ship with a carrier Walmart lists (UPS, USPS, FedEx, OnTrac, "
+        "LaserShip, …)",
         operation=SHIP,
     )
 
@@ -106,6 +108,8 @@ def shipping_request(
         "methodCode": _method_code(update.shipping_method, order),
         "trackingNumber": update.tracking_number,
     }
+    if "otherCarrier" in carrier:
+        tracking["trackingURL"] = update.tracking_url
     lines: list[dict[str, Any]] = []
     for line_number, quantity in quantities(update).items():
         state = states.get(line_number)

@@ -28,6 +28,7 @@ class ShipmentRequest:
     shipping_method: str | None = None
     shipped_at: datetime | None = None
     reference: str | None = None  # the OMS's shipment id
+    tracking_url: str | None = None  # the carrier's tracking page, where a channel wants it
 
 
 @dataclass(frozen=True, slots=True)

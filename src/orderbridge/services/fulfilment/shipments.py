@@ -175,6 +175,7 @@ async def _insert(
                 carrier_name=choice.name,
                 carrier_code=choice.code,
                 tracking_number=tracking,
+                tracking_url=request.tracking_url,
                 shipping_method=request.shipping_method,
                 shipped_at=shipped_at,
                 tracking_deadline=now + wait if waiting else None,

@@ -76,6 +76,7 @@ async def build_update(
             carrier_name=subject["carrier_name"],
             tracking_number=subject["tracking_number"],
             shipping_method=subject["shipping_method"],
+            tracking_url=subject["tracking_url"],
         )
     if kind == UpdateKind.CANCELLATION:
         rows = await conn.execute(

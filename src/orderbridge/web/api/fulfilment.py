@@ -92,6 +92,7 @@ async def ship(
             carrier=body.carrier,
             tracking_number=body.tracking_number,
             shipping_method=body.shipping_method,
+            tracking_url=str(body.tracking_url) if body.tracking_url else None,
             shipped_at=body.shipped_at,
             reference=body.reference,
         ),

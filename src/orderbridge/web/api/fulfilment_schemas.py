@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, HttpUrl, model_validator
 
 from orderbridge.domain.fulfilment import CancelReason, RefundReason, UpdateStatus
 from orderbridge.web.api.schemas import RequestBody
@@ -46,6 +46,11 @@ class ShipmentIn(RequestBody):
         description="When absent, the shipment waits for it up to the connection's tracking wait.",
     )
     shipping_method: str | None = Field(default=None, max_length=100)
+    tracking_url: HttpUrl | None = Field(
+        default=None,
+        description="The carrier's tracking page; Walmart takes a carrier outside its list only "
+        "with it.",
+    )
     shipped_at: datetime | None = Field(default=None, description="Default: now.")
     reference: str | None = Field(
         default=None,
@@ -124,6 +129,7 @@ class FulfilmentOut(BaseModel):
     carrier_name: str | None = None
     carrier_code: str | None = None
     tracking_number: str | None = None
+    tracking_url: str | None = None
     shipping_method: str | None = None
     shipped_at: datetime | None = None
     tracking_deadline: datetime | None = None
