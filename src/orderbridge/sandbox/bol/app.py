@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from orderbridge.sandbox.bol import control
+from orderbridge.sandbox.bol import control, return_control
 from orderbridge.sandbox.bol.auth import token
 from orderbridge.sandbox.bol.orders_api import get_order, list_orders
 from orderbridge.sandbox.bol.problems import BolProblem
@@ -23,6 +23,12 @@ from orderbridge.sandbox.bol.process_status_api import (
     bulk_process_statuses,
     find_process_statuses,
     get_process_status,
+)
+from orderbridge.sandbox.bol.returns_api import (
+    create_return,
+    get_return,
+    handle_return,
+    list_returns,
 )
 from orderbridge.sandbox.bol.settings import BolSimulatorSettings
 from orderbridge.sandbox.bol.state import BolSimulator
@@ -47,6 +53,10 @@ def _api_routes(retailer: str, shared: str) -> list[Route]:
         Route(f"{retailer}/orders/{{order_id}}", get_order, methods=["GET"]),
         Route(f"{retailer}/shipments", create_shipment, methods=["POST"]),
         Route(f"{retailer}/shipments", list_shipments, methods=["GET"]),
+        Route(f"{retailer}/returns", list_returns, methods=["GET"]),
+        Route(f"{retailer}/returns", create_return, methods=["POST"]),
+        Route(f"{retailer}/returns/{{return_id}}", get_return, methods=["GET"]),
+        Route(f"{retailer}/returns/{{rma_id}}", handle_return, methods=["PUT"]),
         Route(f"{shared}/process-status", find_process_statuses, methods=["GET"]),
         Route(f"{shared}/process-status", bulk_process_statuses, methods=["POST"]),
         Route(
@@ -65,6 +75,7 @@ def create_app(
         *_api_routes("/retailer", "/shared"),
         *_api_routes("/retailer-demo", "/shared-demo"),
         *control.ROUTES,
+        *return_control.ROUTES,
     ]
     app = Starlette(
         routes=routes,

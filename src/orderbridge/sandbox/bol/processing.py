@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from orderbridge.sandbox.bol.records import Cancellation, Order, ProcessStatus, Shipment
+from orderbridge.sandbox.bol.return_book import ReturnRefused
+from orderbridge.sandbox.bol.return_writes import RETURN_EVENTS, apply_return_write
 from orderbridge.sandbox.bol.store import OrderStore
 
 NewShipmentIds = Callable[[], tuple[str, str]]
@@ -29,9 +31,11 @@ def apply(
             store.shipments.append(_ship(status, store, now, shipment_ids))
         elif status.event_type == "CANCEL_ORDER":
             store.cancellations.append(_cancel(status, store, now))
+        elif status.event_type in RETURN_EVENTS:
+            apply_return_write(status, store, now)
         else:
             raise Refused(f"Unknown event type {status.event_type}.")
-    except Refused as refused:
+    except (Refused, ReturnRefused) as refused:
         status.status = "FAILURE"
         status.error_message = str(refused)
     else:
@@ -126,12 +130,17 @@ def due(statuses: list[ProcessStatus], now: float) -> list[ProcessStatus]:
 def new_status(
     process_status_id: str, event_type: str, entity_id: str, request: dict[str, object], now: float
 ) -> ProcessStatus:
-    action = {"CREATE_SHIPMENT": "create shipment", "CANCEL_ORDER": "cancel order item"}
+    action = {
+        "CREATE_SHIPMENT": "create shipment",
+        "CANCEL_ORDER": "cancel order item",
+        **RETURN_EVENTS,
+    }
     return ProcessStatus(
         process_status_id=process_status_id,
         entity_id=entity_id,
         event_type=event_type,
-        description=f"Processing {action.get(event_type, event_type)} for order item {entity_id}.",
+        description=f"Processing {action.get(event_type, event_type)} for "
+        f"{'rma id' if event_type == 'HANDLE_RETURN_ITEM' else 'order item'} {entity_id}.",
         created_at=now,
         due_at=now,
         request=request,

@@ -1,9 +1,10 @@
 """The simulator's whole in-memory state, reachable in-process as `app.state.simulator`.
 
-One `BolSimulator` owns the orders (with shipments, cancellations and process statuses),
-the generator, issued tokens, throttling windows, faults, call statistics and the clock.
-`reset()` rebuilds orders, windows, statistics and faults from the settings (same seed,
-same orders); issued tokens survive a reset so a client under test need not log in again.
+One `BolSimulator` owns the orders (with shipments, cancellations, returns and process
+statuses), the generator, issued tokens, throttling windows, faults, call statistics and
+the clock. `reset()` rebuilds orders, returns, windows, statistics and faults from the
+settings (same seed, same orders); issued tokens survive a reset so a client under test
+need not log in again.
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ class BolSimulator:
             self.store.add(order)
         self.store.shipments.extend(history.shipments)
         self.store.cancellations.extend(history.cancellations)
+        self.store.returns.clear(settings.seed)
+        self.store.returns.seed(self.store.orders(), self.now())
         self._next_status = 1_000_000_000 + self.generator.rng.randint(0, 99_999_999)
         self.throttle.reset()
         self.faults.reset(self._initial_faults())

@@ -1,11 +1,12 @@
-"""The simulator's in-memory data: orders (indexed by item too), shipments, cancellations
-and process statuses, with the queries the API endpoints need."""
+"""The simulator's in-memory data: orders (indexed by item too), shipments, cancellations,
+returns and process statuses, with the queries the API endpoints need."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from orderbridge.sandbox.bol.records import Cancellation, Order, OrderItem, ProcessStatus, Shipment
+from orderbridge.sandbox.bol.return_book import ReturnBook
 
 
 class OrderStore:
@@ -15,6 +16,8 @@ class OrderStore:
         self.shipments: list[Shipment] = []
         self.cancellations: list[Cancellation] = []
         self.statuses: dict[str, ProcessStatus] = {}
+        # Re-seeded by the simulator's reset, which knows the seed.
+        self.returns = ReturnBook(0)
 
     def __len__(self) -> int:
         return len(self._orders)

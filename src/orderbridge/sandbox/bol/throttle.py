@@ -30,6 +30,10 @@ LIMITS: dict[str, tuple[int, float]] = {
     "get-process-status-entity-id": (20, 60.0),
     "get-process-status-bulk": (20, 60.0),
     "token": (10, 60.0),
+    "get-returns": (20, 60.0),
+    "get-return": (20, 60.0),
+    "handle-return": (25, 60.0),
+    "create-return": (25, 60.0),
 }
 
 

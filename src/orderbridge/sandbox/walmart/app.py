@@ -1,10 +1,10 @@
 """Assembly of the simulator's ASGI application.
 
 One app serves what a client of marketplace.walmartapis.com reaches: the Token API
-(`POST /v3/token`), the Orders API (`/v3/orders…`) and the sandbox's control API
-(`/_sandbox/…`). Answers carry a `Date` header from the simulator's clock, so a client
-reading Walmart's time from it follows a test that moves the clock. The in-memory state
-hangs off `app.state.simulator` for in-process tests.
+(`POST /v3/token`), the Orders API (`/v3/orders…`), the Returns API (`/v3/returns…`)
+and the sandbox's control API (`/_sandbox/…`). Answers carry a `Date` header from the
+simulator's clock, so a client reading Walmart's time from it follows a test that moves
+the clock. The in-memory state hangs off `app.state.simulator` for in-process tests.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from orderbridge.sandbox.clock import SimulatorClock
 from orderbridge.sandbox.date_header import SimulatorDateHeader
-from orderbridge.sandbox.walmart import control
+from orderbridge.sandbox.walmart import control, return_control
 from orderbridge.sandbox.walmart.auth import token
 from orderbridge.sandbox.walmart.errors import WalmartApiError
 from orderbridge.sandbox.walmart.orders_api import (
@@ -26,6 +26,7 @@ from orderbridge.sandbox.walmart.orders_api import (
     get_all_released_orders,
     get_an_order,
 )
+from orderbridge.sandbox.walmart.returns_api import get_returns, issue_refund
 from orderbridge.sandbox.walmart.settings import WalmartSimulatorSettings
 from orderbridge.sandbox.walmart.state import WalmartSimulator
 from orderbridge.sandbox.walmart.writes_api import acknowledge, cancel, refund, shipping
@@ -34,6 +35,7 @@ TOKEN_PATH = "/v3/token"
 ORDERS_PATH = "/v3/orders"
 RELEASED_PATH = "/v3/orders/released"
 ORDER_PATH = "/v3/orders/{purchaseOrderId}"
+RETURNS_PATH = "/v3/returns"
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -61,7 +63,10 @@ def create_app(
         Route(f"{ORDER_PATH}/shipping", shipping, methods=["POST"]),
         Route(f"{ORDER_PATH}/cancel", cancel, methods=["POST"]),
         Route(f"{ORDER_PATH}/refund", refund, methods=["POST"]),
+        Route(RETURNS_PATH, get_returns, methods=["GET"]),
+        Route(f"{RETURNS_PATH}/{{returnOrderId}}/refund", issue_refund, methods=["POST"]),
         *control.ROUTES,
+        *return_control.ROUTES,
     ]
     app = Starlette(
         routes=routes,

@@ -1,10 +1,10 @@
 """The simulator's whole in-memory state, reachable in-process as `app.state.simulator`.
 
 One `WalmartSimulator` owns the order store, the generator, issued access tokens, the
-throttling buckets, the fault injector, call statistics, the log of applied writes and the
-clock. `reset()` rebuilds orders, buckets, statistics and faults from the settings (same
-seed, same orders); issued access tokens survive it, so a client under test need not log
-in again.
+throttling buckets, the fault injector, call statistics, the log of applied writes, the
+clock and the returns made for shipped orders. `reset()` rebuilds orders, returns,
+buckets, statistics and faults from the settings (same seed, same orders); issued
+access tokens survive it, so a client under test need not log in again.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from orderbridge.sandbox.walmart.custom_orders import build_order
 from orderbridge.sandbox.walmart.faults import FaultConfig, FaultInjector
 from orderbridge.sandbox.walmart.generator import OrderGenerator
 from orderbridge.sandbox.walmart.records import Order
+from orderbridge.sandbox.walmart.return_book import ReturnBook
+from orderbridge.sandbox.walmart.returns_api import RATE_LIMITS as RETURN_RATE_LIMITS
 from orderbridge.sandbox.walmart.settings import WalmartSimulatorSettings
 from orderbridge.sandbox.walmart.store import OrderStore
 from orderbridge.sandbox.walmart.throttle import Throttle
@@ -52,11 +54,14 @@ class WalmartSimulator:
         self.settings = settings
         self.clock = clock
         self.tokens = TokenRegistry(clock, settings.access_token_ttl_seconds)
-        self.throttle = Throttle(settings.rate_limits, settings.speed_factor, clock)
+        self.throttle = Throttle(
+            {**RETURN_RATE_LIMITS, **settings.rate_limits}, settings.speed_factor, clock
+        )
         self.faults = FaultInjector(settings.seed, self._initial_faults())
         self.stats = CallStats()
         self.store = OrderStore()
         self.generator = OrderGenerator(settings.seed)
+        self.returns = ReturnBook(settings.seed)
         # purchase order id → the writes applied to it: [{"operation", "at"}]
         self.applied: dict[str, list[dict[str, Any]]] = {}
         self.reset()
@@ -76,6 +81,8 @@ class WalmartSimulator:
         self.applied.clear()
         count = settings.initial_orders if orders is None else orders
         self.store.load(self.generator.generate(count, self.now_ms(), settings.history_days))
+        self.returns.clear(settings.seed)
+        self.returns.seed(self.store, self.now_ms())
         self.throttle.reset()
         self.faults.reset(self._initial_faults())
         self.stats.clear()
