@@ -12,17 +12,21 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from orderbridge.bootstrap import build_context
 from orderbridge.sandbox.oms import create_app as oms_app
 from orderbridge.sandbox.walmart import WalmartSimulatorSettings
 from orderbridge.sandbox.walmart import create_app as walmart_app
+from orderbridge.services.acknowledgements import flag_overdue_acknowledgements
 from orderbridge.services.context import ServiceContext
 from orderbridge.services.tokens import create_token
+from orderbridge.store.tables import orders
 from orderbridge.web.app import create_app
 from tests.support.servers import serving
 
@@ -199,8 +203,10 @@ async def test_a_new_order_reaches_the_oms_and_is_acknowledged_at_walmart(hub: H
     at_walmart = await hub.at_walmart(order["external_id"])
     assert at_walmart["lineStatuses"] == {"1": {"Acknowledged": 2}, "2": {"Acknowledged": 1}}
     assert [w["operation"] for w in at_walmart["writes"]] == ["acknowledgeOrders"]
-    events = [event["kind"] for event in (await hub.detail(order["id"]))["events"]]
-    assert "acknowledged" in events
+    detail = await hub.detail(order["id"])
+    assert "acknowledged" in [event["kind"] for event in detail["events"]]
+    assert detail["acknowledged_at"] is not None
+    assert detail["acknowledgement_overdue_at"] is None
 
 
 async def test_a_partial_shipment_then_the_rest_reach_walmart(hub: Hub) -> None:
@@ -356,3 +362,21 @@ async def test_a_carrier_off_walmarts_list_goes_with_its_tracking_page(hub: Hub)
     (package,) = (await hub.at_walmart(order["external_id"]))["shipments"]
     assert package["carrierName"] == {"otherCarrier": "Spedition Müller"}
     assert package["trackingURL"] == "https://track.spedition-mueller.example/SM-000123"
+
+
+async def test_an_order_not_acknowledged_in_time_is_flagged(hub: Hub, ctx: ServiceContext) -> None:
+    order = await hub.new_order((1,))
+    await hub.acknowledged(order)
+    # As if Walmart had refused the acknowledgement for the last five hours.
+    async with ctx.db.write() as conn:
+        await conn.execute(
+            update(orders)
+            .where(orders.c.id == order["id"])
+            .values(acknowledged_at=None, purchased_at=datetime.now(UTC) - timedelta(hours=5))
+        )
+    assert await flag_overdue_acknowledgements(ctx) == 1
+    assert await flag_overdue_acknowledgements(ctx) == 0
+    detail = await hub.detail(order["id"])
+    assert detail["acknowledged_at"] is None
+    assert detail["acknowledgement_overdue_at"] is not None
+    assert any("not acknowledged yet" in error["title"] for error in detail["errors"])

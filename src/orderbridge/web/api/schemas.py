@@ -321,6 +321,15 @@ class ErrorEntryOut(BaseModel):
 class OrderDetailOut(OrderSummaryOut):
     marketplace_ids: list[str]
     latest_ship_at: datetime | None
+    late_flagged_at: datetime | None = Field(
+        default=None, description="When it was flagged as at risk of shipping late."
+    )
+    acknowledged_at: datetime | None = Field(
+        default=None, description="When the marketplace took the acknowledgement (Walmart)."
+    )
+    acknowledgement_overdue_at: datetime | None = Field(
+        default=None, description="When it was flagged as not acknowledged in time."
+    )
     fulfillment_channel: str | None
     import_blockers: Any
     buyer: dict[str, Any]
