@@ -1,9 +1,9 @@
 """Assembly of the eBay simulator's ASGI application.
 
 One app serves every host a client talks to: the OAuth token endpoint, the Fulfillment
-API under ``/sell/fulfillment/v1`` and the Post-Order cancellation calls under
-``/post-order/v2``, so a connector needs a single base URL. The in-memory state hangs off
-``app.state.simulator`` for in-process tests.
+API under ``/sell/fulfillment/v1`` and the Post-Order cancellation and return calls
+under ``/post-order/v2``, so a connector needs a single base URL. The in-memory state
+hangs off ``app.state.simulator`` for in-process tests.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from orderbridge.sandbox.clock import SimulatorClock
 from orderbridge.sandbox.date_header import SimulatorDateHeader
-from orderbridge.sandbox.ebay import control
+from orderbridge.sandbox.ebay import control, return_control
 from orderbridge.sandbox.ebay.auth import TOKEN_PATH, token_endpoint
 from orderbridge.sandbox.ebay.errors import EbayApiError
 from orderbridge.sandbox.ebay.fulfillments_api import (
@@ -39,6 +39,16 @@ from orderbridge.sandbox.ebay.postorder_api import (
     get_cancellation,
 )
 from orderbridge.sandbox.ebay.refunds_api import REFUND_PATH, issue_refund
+from orderbridge.sandbox.ebay.returns_api import (
+    DECIDE_PATH,
+    RETURN_PATH,
+    RETURN_REFUND_PATH,
+    SEARCH_PATH,
+    decide_return,
+    get_return,
+    refund_return,
+    search_returns,
+)
 from orderbridge.sandbox.ebay.settings import EbaySimulatorSettings
 from orderbridge.sandbox.ebay.state import EbaySimulator
 
@@ -75,7 +85,13 @@ def create_app(
         Route(CANCELLATIONS_PATH, create_cancellation, methods=["POST"]),
         Route(APPROVE_PATH, approve_cancellation, methods=["POST"]),
         Route(CANCELLATION_PATH, get_cancellation, methods=["GET"]),
+        # The search path must precede the {returnId} route that would also match it.
+        Route(SEARCH_PATH, search_returns, methods=["GET"]),
+        Route(RETURN_PATH, get_return, methods=["GET"]),
+        Route(DECIDE_PATH, decide_return, methods=["POST"]),
+        Route(RETURN_REFUND_PATH, refund_return, methods=["POST"]),
         *control.ROUTES,
+        *return_control.ROUTES,
     ]
     app = Starlette(
         routes=routes,

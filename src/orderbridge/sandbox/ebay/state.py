@@ -1,9 +1,10 @@
 """The simulator's whole in-memory state, reachable in-process as ``app.state.simulator``.
 
-One ``EbaySimulator`` owns the orders, the id source and generator, issued access tokens,
-throttling buckets, the fault injector, call statistics and the clock. ``reset()``
-rebuilds orders, buckets, statistics and faults from the settings (same seed, same
-orders); issued access tokens survive it, so a client under test need not log in again.
+One ``EbaySimulator`` owns the orders, the return requests, the id source and generator,
+issued access tokens, throttling buckets, the fault injector, call statistics and the
+clock. ``reset()`` rebuilds orders, returns, buckets, statistics and faults from the
+settings (same seed, same orders); issued access tokens survive it, so a client under
+test need not log in again.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from orderbridge.sandbox.ebay.ids import IdSource
 from orderbridge.sandbox.ebay.lifecycle import settle
 from orderbridge.sandbox.ebay.pipeline import CallStats
 from orderbridge.sandbox.ebay.records import Order
+from orderbridge.sandbox.ebay.return_book import ReturnBook
 from orderbridge.sandbox.ebay.settings import EbaySimulatorSettings
 from orderbridge.sandbox.ebay.store import OrderStore
 from orderbridge.sandbox.ebay.throttle import Throttle
@@ -35,6 +37,7 @@ class EbaySimulator:
         self.store = OrderStore()
         self.ids = IdSource(settings.seed)
         self.generator = OrderGenerator(settings.seed, self.ids)
+        self.returns = ReturnBook(settings.seed)
         self.reset()
 
     def _initial_faults(self) -> FaultConfig:
@@ -53,6 +56,8 @@ class EbaySimulator:
                 settings.marketplace_ids, count, self.clock.timestamp(), settings.history_days
             )
         )
+        self.returns.clear(settings.seed)
+        self.returns.seed(self.store, self.clock.timestamp())
         self.throttle.reset()
         self.faults.reset(self._initial_faults())
         self.stats.clear()

@@ -24,6 +24,10 @@ CALL_RATES: dict[str, tuple[float, int]] = {
     "createCancellation": (0.05, 5),
     "getCancellation": (0.05, 5),
     "approveCancellation": (0.05, 5),
+    "searchReturns": (0.05, 5),
+    "getReturn": (0.05, 5),
+    "decideReturn": (0.05, 5),
+    "issueReturnRefund": (0.05, 5),
 }
 
 
