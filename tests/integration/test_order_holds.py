@@ -298,3 +298,15 @@ async def test_a_visible_only_connection_shows_orders_and_never_exports_them(
     )
     assert shipped.status_code == 422
     assert "seller portal" in shipped.json()["error"]["message"]
+
+
+async def test_going_visible_only_releases_held_orders_without_exporting_them(
+    world: World,
+) -> None:
+    held = await world.order_at_amazon(LAMP, 1)
+    await world.import_all()
+    assert (await world.order(held))["import_status"] == "blocked"
+    changed = await world.api.patch("/api/v1/connections/amazon-de", json={"visible_only": True})
+    assert changed.status_code == 200, changed.text
+    released = await world.order(held)
+    assert released["import_status"] == "complete" and released["outbox"] == []

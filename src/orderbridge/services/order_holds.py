@@ -92,7 +92,8 @@ async def release_held(ctx: ServiceContext, connection_ids: list[int] | None = N
                 held_ones.append(row)
     released = 0
     for row in held_ones:
-        acknowledge = (await connector_for(ctx, row)).capabilities.acknowledgement_required
+        capabilities = (await connector_for(ctx, row)).capabilities
+        acknowledge = capabilities.acknowledgement_required and not row["visible_only"]
         released += await _release_connection(ctx, row, acknowledge)
     if released:
         ctx.wake()
@@ -134,7 +135,8 @@ async def _release_connection(ctx: ServiceContext, row: dict[str, Any], acknowle
             )
             snapshots[order["id"]] = (order, snapshot_from_rows(order, list(lines)))
         check = await catalog_check(conn, row["id"], (snap for _, snap in snapshots.values()))
-        still = check([snap for _, snap in snapshots.values()]) if row["check_catalog"] else {}
+        checking = row["check_catalog"] and not row["visible_only"]
+        still = check([snap for _, snap in snapshots.values()]) if checking else {}
         clear = [
             order_id for order_id, (_, snap) in snapshots.items() if snap.external_id not in still
         ]

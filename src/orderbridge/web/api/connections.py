@@ -53,7 +53,7 @@ async def change(name: str, body: ConnectionUpdate, ctx: Ctx) -> ConnectionView:
     changes = body.model_dump(exclude_unset=True)
     await update_connection(ctx, name, changes)
     view = await connection_detail(ctx, name)
-    if "check_catalog" in changes:
+    if "check_catalog" in changes or "visible_only" in changes:
         # Held orders follow the new setting at once (all released when checks stop).
         await release_held(ctx, [view.id])
         view = await connection_detail(ctx, name)
