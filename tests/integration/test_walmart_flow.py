@@ -374,9 +374,11 @@ async def test_an_order_not_acknowledged_in_time_is_flagged(hub: Hub, ctx: Servi
             .where(orders.c.id == order["id"])
             .values(acknowledged_at=None, purchased_at=datetime.now(UTC) - timedelta(hours=5))
         )
-    assert await flag_overdue_acknowledgements(ctx) == 1
+    # The hub's own runner scans on every tick too; whichever gets there first flags it.
+    await flag_overdue_acknowledgements(ctx)
     assert await flag_overdue_acknowledgements(ctx) == 0
     detail = await hub.detail(order["id"])
     assert detail["acknowledged_at"] is None
     assert detail["acknowledgement_overdue_at"] is not None
-    assert any("not acknowledged yet" in error["title"] for error in detail["errors"])
+    warnings = [error for error in detail["errors"] if "not acknowledged yet" in error["title"]]
+    assert len(warnings) == 1

@@ -102,10 +102,17 @@ async def _flag(
                 .limit(_BATCH)
             )
         ).all()
+        flagged = 0
         for row in overdue:
-            await conn.execute(
-                update(orders).where(orders.c.id == row.id).values(acknowledgement_overdue_at=now)
+            # Another worker's scan may have flagged it meanwhile: flag (and tell) once.
+            claimed = await conn.execute(
+                update(orders)
+                .where(orders.c.id == row.id, orders.c.acknowledgement_overdue_at.is_(None))
+                .values(acknowledgement_overdue_at=now)
             )
+            if not claimed.rowcount:
+                continue
+            flagged += 1
             await add_events(
                 conn,
                 [row.id],
@@ -131,4 +138,4 @@ async def _flag(
                     "answer; the marketplace may cancel unacknowledged orders",
                 },
             )
-    return len(overdue)
+    return flagged

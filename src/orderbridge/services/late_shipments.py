@@ -59,10 +59,17 @@ async def flag_late_shipments(ctx: ServiceContext) -> int:
             for row in candidates
             if row.latest_ship_at - timedelta(seconds=row.late_warning_seconds) <= now
         ]
+        flagged = 0
         for row in due:
-            await conn.execute(
-                update(orders).where(orders.c.id == row.id).values(late_flagged_at=now)
+            # Another worker's scan may have flagged it meanwhile: flag (and warn) once.
+            claimed = await conn.execute(
+                update(orders)
+                .where(orders.c.id == row.id, orders.c.late_flagged_at.is_(None))
+                .values(late_flagged_at=now)
             )
+            if not claimed.rowcount:
+                continue
+            flagged += 1
             left = row.latest_ship_at - now
             when = (
                 f"{_hours(left)} before its latest ship date"
@@ -101,7 +108,7 @@ async def flag_late_shipments(ctx: ServiceContext) -> int:
             )
         ).scalar_one()
     LATE_SHIPMENT_RISK.set(at_risk)
-    return len(due)
+    return flagged
 
 
 def _hours(delta: timedelta) -> str:
