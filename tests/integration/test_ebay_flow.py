@@ -18,13 +18,11 @@ from typing import Any
 import httpx
 import pytest
 
-from orderbridge.bootstrap import build_context
 from orderbridge.sandbox.ebay import EbaySimulatorSettings
 from orderbridge.sandbox.ebay import create_app as ebay_app
 from orderbridge.sandbox.oms import create_app as oms_app
 from orderbridge.services.context import ServiceContext
-from orderbridge.services.tokens import create_token
-from orderbridge.web.app import create_app
+from tests.support.flow_hub import hub_api
 from tests.support.servers import serving
 
 SECRET = "ebay-flow-webhook-secret"
@@ -131,51 +129,29 @@ def sandbox() -> Iterator[dict[str, Any]]:
 
 @pytest.fixture
 async def hub(ctx: ServiceContext, sandbox: dict[str, Any]) -> AsyncIterator[Hub]:
-    token = await create_token(ctx, "ebay-flow")
     sim: EbaySimulatorSettings = sandbox["settings"]
-    settings = ctx.settings.model_copy(
-        update={"retry_base_seconds": 0.05, "retry_max_seconds": 0.2, "tick_seconds": 0.2}
-    )
-    hub_ctx = build_context(settings)
-    with serving(create_app(hub_ctx, run_embedded_runner=True), lifespan="on") as url:
-        async with (
-            httpx.AsyncClient(
-                base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30
-            ) as api,
-            httpx.AsyncClient(base_url=sandbox["ebay"], timeout=30) as ebay,
-            httpx.AsyncClient(base_url=sandbox["oms"], timeout=30) as oms,
-        ):
-            created = await api.post(
-                "/api/v1/export-targets",
-                json={
-                    "name": "oms",
-                    "kind": "webhook",
-                    "settings": {"url": f"{sandbox['oms']}/webhooks/orders"},
-                    "secret": SECRET,
-                },
-            )
-            assert created.status_code == 201, created.text
-            created = await api.post(
-                "/api/v1/connections",
-                json={
-                    "name": "ebay-us",
-                    "channel": "ebay",
-                    "credentials": {
-                        "client_id": sim.client_id,
-                        "client_secret": sim.client_secret,
-                        "refresh_token": sim.refresh_token,
-                    },
-                    "options": {
-                        "base_url": sandbox["ebay"],
-                        "marketplace_id": "EBAY_US",
-                        "rate_limit_scale": SPEED,
-                    },
-                    "export_target": "oms",
-                    "import_interval_seconds": 3600,
-                },
-            )
-            assert created.status_code == 201, created.text
-            yield Hub(api, ebay, oms)
+    connection = {
+        "name": "ebay-us",
+        "channel": "ebay",
+        "credentials": {
+            "client_id": sim.client_id,
+            "client_secret": sim.client_secret,
+            "refresh_token": sim.refresh_token,
+        },
+        "options": {
+            "base_url": sandbox["ebay"],
+            "marketplace_id": "EBAY_US",
+            "rate_limit_scale": SPEED,
+        },
+        "export_target": "oms",
+        "import_interval_seconds": 3600,
+    }
+    async with (
+        hub_api(ctx, oms_url=sandbox["oms"], oms_secret=SECRET, connection=connection) as api,
+        httpx.AsyncClient(base_url=sandbox["ebay"], timeout=30) as ebay,
+        httpx.AsyncClient(base_url=sandbox["oms"], timeout=30) as oms,
+    ):
+        yield Hub(api, ebay, oms)
 
 
 async def test_orders_are_imported_and_exported_to_the_oms(hub: Hub) -> None:

@@ -16,14 +16,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from orderbridge.bootstrap import build_context
 from orderbridge.sandbox.amazon import AmazonSimulatorSettings
 from orderbridge.sandbox.amazon import create_app as amazon_app
 from orderbridge.sandbox.oms import create_app as oms_app
 from orderbridge.services.context import ServiceContext
-from orderbridge.services.tokens import create_token
 from orderbridge.store.tables import error_entries
-from orderbridge.web.app import create_app
+from tests.support.flow_hub import hub_api
 from tests.support.servers import serving
 
 MARKETPLACE = "A1PA6795UKMFR9"
@@ -135,53 +133,31 @@ def sandbox() -> Iterator[dict[str, Any]]:
 
 @pytest.fixture
 async def hub(ctx: ServiceContext, sandbox: dict[str, Any]) -> AsyncIterator[Hub]:
-    token = await create_token(ctx, "fulfilment")
     sim: AmazonSimulatorSettings = sandbox["settings"]
-    settings = ctx.settings.model_copy(
-        update={"retry_base_seconds": 0.05, "retry_max_seconds": 0.2, "tick_seconds": 0.2}
-    )
-    hub_ctx = build_context(settings)
-    with serving(create_app(hub_ctx, run_embedded_runner=True), lifespan="on") as url:
-        async with (
-            httpx.AsyncClient(
-                base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30
-            ) as api,
-            httpx.AsyncClient(base_url=sandbox["amazon"], timeout=30) as amazon,
-            httpx.AsyncClient(base_url=sandbox["oms"], timeout=30) as oms,
-        ):
-            created = await api.post(
-                "/api/v1/export-targets",
-                json={
-                    "name": "oms",
-                    "kind": "webhook",
-                    "settings": {"url": f"{sandbox['oms']}/webhooks/orders"},
-                    "secret": SECRET,
-                },
-            )
-            assert created.status_code == 201, created.text
-            created = await api.post(
-                "/api/v1/connections",
-                json={
-                    "name": "amazon-de",
-                    "channel": "amazon",
-                    "credentials": {
-                        "client_id": sim.client_id,
-                        "client_secret": sim.client_secret,
-                        "refresh_token": sim.refresh_token,
-                    },
-                    "options": {
-                        "marketplace_ids": [MARKETPLACE],
-                        "base_url": sandbox["amazon"],
-                        "token_url": f"{sandbox['amazon']}/auth/o2/token",
-                        "rate_limit_scale": SPEED,
-                        "seller_id": sim.seller_id,
-                    },
-                    "export_target": "oms",
-                    "import_interval_seconds": 3600,
-                },
-            )
-            assert created.status_code == 201, created.text
-            yield Hub(api, amazon, oms, ctx)
+    connection = {
+        "name": "amazon-de",
+        "channel": "amazon",
+        "credentials": {
+            "client_id": sim.client_id,
+            "client_secret": sim.client_secret,
+            "refresh_token": sim.refresh_token,
+        },
+        "options": {
+            "marketplace_ids": [MARKETPLACE],
+            "base_url": sandbox["amazon"],
+            "token_url": f"{sandbox['amazon']}/auth/o2/token",
+            "rate_limit_scale": SPEED,
+            "seller_id": sim.seller_id,
+        },
+        "export_target": "oms",
+        "import_interval_seconds": 3600,
+    }
+    async with (
+        hub_api(ctx, oms_url=sandbox["oms"], oms_secret=SECRET, connection=connection) as api,
+        httpx.AsyncClient(base_url=sandbox["amazon"], timeout=30) as amazon,
+        httpx.AsyncClient(base_url=sandbox["oms"], timeout=30) as oms,
+    ):
+        yield Hub(api, amazon, oms, ctx)
 
 
 async def _ship(hub: Hub, order_id: int, body: dict[str, Any]) -> dict[str, Any]:

@@ -19,15 +19,13 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from orderbridge.bootstrap import build_context
 from orderbridge.sandbox.oms import create_app as oms_app
 from orderbridge.sandbox.walmart import WalmartSimulatorSettings
 from orderbridge.sandbox.walmart import create_app as walmart_app
 from orderbridge.services.acknowledgements import flag_overdue_acknowledgements
 from orderbridge.services.context import ServiceContext
-from orderbridge.services.tokens import create_token
 from orderbridge.store.tables import orders
-from orderbridge.web.app import create_app
+from tests.support.flow_hub import hub_api
 from tests.support.servers import serving
 
 SECRET = "walmart-flow-webhook-secret"
@@ -141,47 +139,24 @@ def sandbox() -> Iterator[dict[str, Any]]:
 
 @pytest.fixture
 async def hub(ctx: ServiceContext, sandbox: dict[str, Any]) -> AsyncIterator[Hub]:
-    token = await create_token(ctx, "walmart-flow")
     sim: WalmartSimulatorSettings = sandbox["settings"]
-    settings = ctx.settings.model_copy(
-        update={"retry_base_seconds": 0.05, "retry_max_seconds": 0.2, "tick_seconds": 0.2}
-    )
-    hub_ctx = build_context(settings)
-    with serving(create_app(hub_ctx, run_embedded_runner=True), lifespan="on") as url:
-        async with (
-            httpx.AsyncClient(
-                base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30
-            ) as api,
-            httpx.AsyncClient(base_url=sandbox["walmart"], timeout=30) as walmart,
-            httpx.AsyncClient(base_url=sandbox["oms"], timeout=30) as oms,
-        ):
-            created = await api.post(
-                "/api/v1/export-targets",
-                json={
-                    "name": "oms",
-                    "kind": "webhook",
-                    "settings": {"url": f"{sandbox['oms']}/webhooks/orders"},
-                    "secret": SECRET,
-                },
-            )
-            assert created.status_code == 201, created.text
-            created = await api.post(
-                "/api/v1/connections",
-                json={
-                    "name": "walmart-us",
-                    "channel": "walmart",
-                    "credentials": {
-                        "client_id": sim.client_id,
-                        "client_secret": sim.client_secret,
-                    },
-                    "options": {"base_url": sandbox["walmart"], "rate_limit_scale": SPEED},
-                    "export_target": "oms",
-                    "import_interval_seconds": 3600,
-                },
-            )
-            assert created.status_code == 201, created.text
-            yield Hub(api, walmart, oms)
-        await hub_ctx.aclose()
+    connection = {
+        "name": "walmart-us",
+        "channel": "walmart",
+        "credentials": {
+            "client_id": sim.client_id,
+            "client_secret": sim.client_secret,
+        },
+        "options": {"base_url": sandbox["walmart"], "rate_limit_scale": SPEED},
+        "export_target": "oms",
+        "import_interval_seconds": 3600,
+    }
+    async with (
+        hub_api(ctx, oms_url=sandbox["oms"], oms_secret=SECRET, connection=connection) as api,
+        httpx.AsyncClient(base_url=sandbox["walmart"], timeout=30) as walmart,
+        httpx.AsyncClient(base_url=sandbox["oms"], timeout=30) as oms,
+    ):
+        yield Hub(api, walmart, oms)
 
 
 async def test_a_new_order_reaches_the_oms_and_is_acknowledged_at_walmart(hub: Hub) -> None:
