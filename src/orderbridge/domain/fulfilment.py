@@ -64,3 +64,5 @@ class UpdateKind(StrEnum):
     REFUND = "refund"
     # Some channels (Walmart) want each new order acknowledged before it is shipped.
     ACKNOWLEDGEMENT = "acknowledge"
+    # The OMS's accept, reject or refund of a return.
+    RETURN_DECISION = "return_decision"

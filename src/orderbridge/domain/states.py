@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from orderbridge.domain.fulfilment import UPDATE_TRANSITIONS, UpdateStatus
+from orderbridge.domain.returns import RETURN_TRANSITIONS, ReturnStatus
 
 
 class OrderStatus(StrEnum):
@@ -114,9 +115,10 @@ _TABLES: dict[type, dict[Any, frozenset[Any]]] = {
     ImportStatus: IMPORT_TRANSITIONS,
     ExportStatus: EXPORT_TRANSITIONS,
     UpdateStatus: UPDATE_TRANSITIONS,
+    ReturnStatus: RETURN_TRANSITIONS,
 }
 
-S = TypeVar("S", OrderStatus, ImportStatus, ExportStatus, UpdateStatus)
+S = TypeVar("S", OrderStatus, ImportStatus, ExportStatus, UpdateStatus, ReturnStatus)
 
 
 def can_transition(current: S, target: S) -> bool:

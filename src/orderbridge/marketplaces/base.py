@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
 from orderbridge.domain.order import OrderSnapshot
+from orderbridge.domain.returns import ReturnSnapshot
 from orderbridge.marketplaces.updates import MarketplaceUpdate, UpdateOutcome
 
 
@@ -42,6 +43,10 @@ class Capabilities:
     # The code that carries a free-text carrier name; None when the channel refuses
     # carriers outside its list.
     other_carrier_code: str | None = None
+    # Whether ``read_returns`` works for this channel, and which of the OMS's return
+    # decisions (accept, reject, refund) its API can carry; others are refused up front.
+    returns: bool = False
+    return_decisions: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +71,14 @@ class OrderPage:
     """One page of a read: the mapped orders and the ones that failed to map."""
 
     snapshots: list[OrderSnapshot] = field(default_factory=list)
+    problems: list[MappingProblem] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ReturnPage:
+    """One page of a returns read: the mapped returns and the ones that failed to map."""
+
+    snapshots: list[ReturnSnapshot] = field(default_factory=list)
     problems: list[MappingProblem] = field(default_factory=list)
 
 
@@ -121,6 +134,11 @@ class Connector(Protocol):
         """Every order changed inside ``window``, one page at a time, each exactly as mapped."""
         ...
 
+    def read_returns(self, window: ReadWindow) -> AsyncIterator[ReturnPage]:
+        """Every return created or changed inside ``window`` (only when
+        ``capabilities.returns``), one page at a time."""
+        ...
+
     async def get_order(self, external_id: str) -> OrderSnapshot:
         """One order, fresh from the marketplace."""
         ...
@@ -130,7 +148,8 @@ class Connector(Protocol):
         ...
 
     async def push_update(self, update: MarketplaceUpdate, *, retry: bool) -> UpdateOutcome:
-        """Deliver a shipment, cancellation or refund (see :mod:`.updates` for ``retry``)."""
+        """Deliver a shipment, cancellation, refund, acknowledgement or return decision
+        (see :mod:`.updates` for ``retry``)."""
         ...
 
     async def check_update(self, update: MarketplaceUpdate, handle: str) -> UpdateOutcome:

@@ -85,7 +85,42 @@ class AcknowledgementUpdate:
     lines: tuple[UpdateLine, ...]
 
 
-MarketplaceUpdate = ShipmentUpdate | CancellationUpdate | RefundUpdate | AcknowledgementUpdate
+@dataclass(frozen=True, slots=True)
+class ReturnDecisionUpdate:
+    """The merchant's decision on one return (see ``domain.returns.ReturnDecisionKind``).
+
+    ``lines`` name the return's own line ids (``ReturnLineSnapshot.external_line_id``)
+    with the order line they send back; for a refund they carry the amounts, for accept
+    and reject only the quantities. ``note`` is free text for the buyer or the
+    marketplace (a rejection's explanation)."""
+
+    reference: str
+    order_external_id: str
+    return_external_id: str
+    marketplace_id: str | None
+    decision: str  # accept, reject, refund
+    currency: str
+    lines: tuple[ReturnDecisionLine, ...]
+    reason: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnDecisionLine:
+    external_line_id: str  # the return line
+    order_line_id: str | None  # the order line it sends back
+    sku: str
+    quantity: int
+    amount: Decimal = Decimal("0")  # refund only: the amount to give back for this line
+
+
+MarketplaceUpdate = (
+    ShipmentUpdate
+    | CancellationUpdate
+    | RefundUpdate
+    | AcknowledgementUpdate
+    | ReturnDecisionUpdate
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from orderbridge.store.tables import Id, metadata
 from orderbridge.store.types import Amount, UtcDateTime
 
 
-def _update_columns() -> list[Column[object]]:
+def update_columns() -> list[Column[object]]:
     """What every marketplace update records about its way to the marketplace."""
     return [
         Column("status", String(30), nullable=False),
@@ -51,7 +51,7 @@ shipments = Table(
     Column("shipping_method", String(100)),
     Column("shipped_at", UtcDateTime, nullable=False),
     Column("tracking_deadline", UtcDateTime),
-    *_update_columns(),
+    *update_columns(),
     UniqueConstraint("order_id", "oms_reference"),
     Index("ix_shipments_order", "order_id", "id"),
 )
@@ -75,7 +75,7 @@ cancellations = Table(
     Column("reason", String(40), nullable=False),
     Column("note", Text),
     Column("whole_order", Boolean, nullable=False),
-    *_update_columns(),
+    *update_columns(),
     Index("ix_cancellations_order", "order_id", "id"),
 )
 
@@ -99,7 +99,7 @@ refunds = Table(
     Column("note", Text),
     Column("currency", String(3), nullable=False),
     Column("total_amount", Amount, nullable=False),
-    *_update_columns(),
+    *update_columns(),
     Index("ix_refunds_order", "order_id", "id"),
 )
 
@@ -144,6 +144,7 @@ status_sources = Table(
     Column("connection_id", ForeignKey("connections.id", ondelete="SET NULL")),
     Column("enabled", Boolean, nullable=False),
     Column("interval_seconds", Integer, nullable=False),
+    Column("cron", String(100)),  # when set, runs follow it instead of the interval
     Column("next_run_at", UtcDateTime, nullable=False),
     Column("lease_owner", String(100)),
     Column("lease_until", UtcDateTime),

@@ -270,4 +270,8 @@ rate_budgets = Table(
 
 # The fulfilment tables share ``metadata``; importing them here means anyone holding
 # ``metadata`` (migrations, test clean-up) sees the whole schema.
-from orderbridge.store import fulfilment_tables  # noqa: E402, F401
+from orderbridge.store import (  # noqa: E402, F401
+    configuration_tables,
+    fulfilment_tables,
+    return_tables,
+)
