@@ -64,11 +64,15 @@ class Hub:
         await self._import_run()
 
     async def _import_run(self) -> None:
-        before = len((await self.api.get("/api/v1/imports")).json()["items"])
+        before = len(
+            (await self.api.get("/api/v1/imports", params={"feed": "orders"})).json()["items"]
+        )
         assert (await self.api.post("/api/v1/imports", json={"all": True})).status_code == 202
 
         async def finished() -> bool:
-            runs = (await self.api.get("/api/v1/imports")).json()["items"]
+            runs = (await self.api.get("/api/v1/imports", params={"feed": "orders"})).json()[
+                "items"
+            ]
             return len(runs) > before and all(run["status"] != "running" for run in runs)
 
         await wait_for(finished, "the import run")

@@ -88,12 +88,16 @@ class Hub:
         """
         await self.ebay.post("/_sandbox/clock", json={"advance_seconds": 300})
         for _ in range(2):
-            before = len((await self.api.get("/api/v1/imports")).json()["items"])
+            before = len(
+                (await self.api.get("/api/v1/imports", params={"feed": "orders"})).json()["items"]
+            )
             started = await self.api.post("/api/v1/imports", json={"all": True})
             assert started.status_code == 202, started.text
 
             async def finished(count: int = before) -> bool:
-                runs = (await self.api.get("/api/v1/imports")).json()["items"]
+                runs = (await self.api.get("/api/v1/imports", params={"feed": "orders"})).json()[
+                    "items"
+                ]
                 return len(runs) > count and all(run["status"] != "running" for run in runs)
 
             await wait_for(finished, "the import run")

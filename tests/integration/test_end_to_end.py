@@ -114,7 +114,7 @@ async def test_orders_flow_from_amazon_to_the_oms_exactly_once(
             assert (await api.post("/api/v1/imports", json={"all": True})).status_code == 202
 
             async def second_run_done() -> bool:
-                runs = (await api.get("/api/v1/imports")).json()["items"]
+                runs = (await api.get("/api/v1/imports", params={"feed": "orders"})).json()["items"]
                 return sum(run["status"] == "succeeded" for run in runs) >= 2
 
             await _wait_for(second_run_done, "the second import run")

@@ -80,17 +80,21 @@ class Hub:
         await self._import_run()
 
     async def _import_run(self) -> None:
-        before = len((await self.api.get("/api/v1/imports")).json()["items"])
+        before = len(
+            (await self.api.get("/api/v1/imports", params={"feed": "orders"})).json()["items"]
+        )
         assert (await self.api.post("/api/v1/imports", json={"all": True})).status_code == 202
 
         async def finished() -> bool:
-            runs = (await self.api.get("/api/v1/imports")).json()["items"]
+            runs = (await self.api.get("/api/v1/imports", params={"feed": "orders"})).json()[
+                "items"
+            ]
             return len(runs) > before and all(run["status"] != "running" for run in runs)
 
         try:
             await wait_for(finished, "the import run")
         except AssertionError:
-            print((await self.api.get("/api/v1/imports")).json())
+            print((await self.api.get("/api/v1/imports", params={"feed": "orders"})).json())
             print((await self.api.get("/api/v1/connections")).json())
             raise
 

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from orderbridge.cli.common import console, run_with_context
+from orderbridge.cli.returns import export_command
 from orderbridge.services import queries
 from orderbridge.services.exporting import export_orders
 
@@ -69,3 +70,6 @@ def export(order_ids: list[int]) -> None:
     console.print(table)
     if not all(decision.scheduled for decision in decisions):
         raise typer.Exit(1)
+
+
+export_app.command("returns")(export_command)

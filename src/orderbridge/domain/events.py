@@ -1,4 +1,4 @@
-"""Kinds of order events: one row of an order's history per change."""
+"""Kinds of order and return events: one row of an order's or a return's history per change."""
 
 from enum import StrEnum
 
@@ -32,3 +32,21 @@ class OrderEventKind(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     ACKNOWLEDGEMENT_FAILED = "acknowledgement_failed"
     ACKNOWLEDGEMENT_OVERDUE = "acknowledgement_overdue"
+    RETURN_DECISION_CONFIRMED = "return_decision_confirmed"
+    RETURN_DECISION_FAILED = "return_decision_failed"
+
+
+class ReturnEventKind(StrEnum):
+    IMPORTED = "imported"
+    UPDATED = "updated"
+    STATUS_CHANGED = "status_changed"
+    IMPORT_BLOCKED = "import_blocked"
+    IMPORT_UNBLOCKED = "import_unblocked"
+    EXPORT_SCHEDULED = "export_scheduled"
+    EXPORT_STARTED = "export_started"
+    EXPORT_SUCCEEDED = "export_succeeded"
+    EXPORT_FAILED = "export_failed"
+    EXPORT_RETRY = "export_retry"
+    DECISION_RECORDED = "decision_recorded"
+    DECISION_CONFIRMED = "decision_confirmed"
+    DECISION_FAILED = "decision_failed"

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from orderbridge.oms.base import DeliveryReceipt, ExportError
+from orderbridge.oms.return_document import RETURN_SCHEMA_NAME
 
 FORMATS = ("json", "csv")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -56,6 +57,27 @@ ORDER_COLUMNS = (
     "ship_country_code",
     "ship_phone",
     "order_total",
+)
+RETURN_COLUMNS = (
+    "orderbridge_return_id",
+    "orderbridge_order_id",
+    "connection",
+    "channel",
+    "external_return_id",
+    "external_order_id",
+    "marketplace_status",
+    "return_status",
+    "reason",
+    "requested_at",
+    "last_updated_at",
+    "currency",
+    "refund_amount",
+    "line_id",
+    "order_line_id",
+    "sku",
+    "quantity",
+    "line_reason",
+    "line_refund_amount",
 )
 LINE_COLUMNS = (
     "line_id",
@@ -95,7 +117,12 @@ class FileTarget:
         # A notice gets a file of its own, never overwriting the order's export.
         suffix = f"-{str(event).rsplit('.', 1)[-1]}" if event else ""
         name = f"{stem}{suffix}.{self.format}"
-        content = render_csv(document) if self.format == "csv" else render_json(document)
+        if self.format == "json":
+            content = render_json(document)
+        elif document.get("schema") == RETURN_SCHEMA_NAME:
+            content = render_return_csv(document)
+        else:
+            content = render_csv(document)
         path = await asyncio.to_thread(self._write, name, content)
         return DeliveryReceipt(f"wrote {path}")
 
@@ -165,18 +192,20 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def file_stem(document: dict[str, Any], idempotency_key: str) -> str:
-    """``order-<connection>-<external id>``, reduced to characters safe on every filesystem.
+    """``order-<connection>-<external id>`` (``return-…`` for a return), reduced to
+    characters safe on every filesystem.
 
     When reducing changed anything, a short hash of the original is appended, so two
     orders whose ids differ only in unsafe characters never overwrite each other's file.
     """
     connection = document.get("connection")
-    external_id = document.get("external_order_id")
+    noun = "return" if document.get("schema") == RETURN_SCHEMA_NAME else "order"
+    external_id = document.get(f"external_{noun}_id")
     if connection and external_id:
-        original = f"order-{connection}-{external_id}"
+        original = f"{noun}-{connection}-{external_id}"
     else:
-        original = f"order-{idempotency_key}"
-    safe = _UNSAFE.sub("_", original).strip("._-")[:_MAX_STEM] or "order"
+        original = f"{noun}-{idempotency_key}"
+    safe = _UNSAFE.sub("_", original).strip("._-")[:_MAX_STEM] or noun
     if safe != original:
         digest = hashlib.sha256(original.encode("utf-8")).hexdigest()[:10]
         safe = f"{safe}-{digest}"
@@ -186,6 +215,45 @@ def file_stem(document: dict[str, Any], idempotency_key: str) -> str:
 def render_json(document: dict[str, Any]) -> bytes:
     text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False)
     return (text + "\n").encode("utf-8")
+
+
+def render_return_csv(document: dict[str, Any]) -> bytes:
+    """Header plus one row per returned line, the return's columns repeated; UTF-8."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(RETURN_COLUMNS)
+    head = {
+        "orderbridge_return_id": _text(document.get("orderbridge_return_id")),
+        "orderbridge_order_id": _text(document.get("orderbridge_order_id")),
+        **{
+            key: _text(document.get(key))
+            for key in (
+                "connection",
+                "channel",
+                "external_return_id",
+                "external_order_id",
+                "marketplace_status",
+                "return_status",
+                "reason",
+                "requested_at",
+                "last_updated_at",
+                "currency",
+            )
+        },
+        "refund_amount": _amount(document.get("refund_amount")),
+    }
+    for line in document.get("lines") or []:
+        row = {
+            **head,
+            "line_id": _text(line.get("external_line_id")),
+            "order_line_id": _text(line.get("order_line_id")),
+            "sku": _text(line.get("sku")),
+            "quantity": _text(line.get("quantity")),
+            "line_reason": _text(line.get("reason")),
+            "line_refund_amount": _amount(line.get("refund_amount")),
+        }
+        writer.writerow([neutralise_cell(row[column]) for column in RETURN_COLUMNS])
+    return buffer.getvalue().encode("utf-8")
 
 
 def render_csv(document: dict[str, Any]) -> bytes:

@@ -17,6 +17,7 @@ import httpx
 
 from orderbridge.oms.base import DeliveryReceipt, ExportError
 from orderbridge.oms.document import EXPORTED_EVENT, encode_document
+from orderbridge.oms.return_document import RETURN_EXPORTED_EVENT, RETURN_SCHEMA_NAME
 from orderbridge.oms.signing import signed_headers
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,14 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT_SECONDS = 10.0
 EXCERPT_LIMIT = 1_000
 RETRYABLE_STATUSES = frozenset({408, 429})
+
+
+def _default_event(document: dict[str, Any]) -> str:
+    if document.get("schema") == RETURN_SCHEMA_NAME:
+        return RETURN_EXPORTED_EVENT
+    return EXPORTED_EVENT
+
+
 # Headers the target sets itself; extra headers from the settings may not replace them,
 # or a misconfiguration could strip the signature the OMS relies on.
 RESERVED_HEADERS = frozenset(
@@ -93,7 +102,8 @@ class WebhookTarget:
             **self._extra_headers,
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
-            "X-Orderbridge-Event": str(document.get("event", EXPORTED_EVENT)),
+            # Lets the OMS route a return apart from an order before it reads the body.
+            "X-Orderbridge-Event": str(document.get("event") or _default_event(document)),
             **signed_headers(self._secret, body, idempotency_key),
         }
         where = display_url(self.url)

@@ -432,7 +432,7 @@ async def _finish_failed(
                 **attributes,
                 "error_class": error_class.value,
                 "next_attempt_at": (now + retry_in).isoformat(),
-                "fix": _fix_for(error_class),
+                "fix": import_fix(error_class),
             },
         )
     summary.status = "failed"
@@ -451,7 +451,8 @@ async def _save_counters_after_failure(run: _Run) -> None:
         await _save_counters(run, conn)
 
 
-def _fix_for(error_class: ErrorClass) -> str:
+def import_fix(error_class: ErrorClass) -> str:
+    """What an operator does about a failed import run of this class."""
     return {
         ErrorClass.CONFIGURATION: "correct the connection's credentials or settings, then import",
         ErrorClass.RATE_LIMITED: "nothing: the import resumes when the marketplace allows it",

@@ -16,6 +16,7 @@ from orderbridge.store.dialect_insert import insert_for
 from orderbridge.store.tables import connections, import_feeds
 
 ORDERS = "orders"
+RETURNS = "returns"
 
 
 async def ensure_feed(conn: AsyncConnection, connection_id: int, feed: str, now: datetime) -> None:
@@ -24,6 +25,34 @@ async def ensure_feed(conn: AsyncConnection, connection_id: int, feed: str, now:
         .values(connection_id=connection_id, feed=feed, next_poll_at=now, consecutive_failures=0)
         .on_conflict_do_nothing(index_elements=["connection_id", "feed"])
     )
+
+
+async def due_feeds(conn: AsyncConnection, now: datetime) -> list[tuple[str, int]]:
+    """(feed, connection id) of every enabled connection's feed that is due and free."""
+    result = await conn.execute(
+        select(import_feeds.c.feed, import_feeds.c.connection_id)
+        .join(connections, connections.c.id == import_feeds.c.connection_id)
+        .where(
+            connections.c.import_enabled.is_(True),
+            import_feeds.c.next_poll_at <= now,
+            or_(import_feeds.c.lease_until.is_(None), import_feeds.c.lease_until < now),
+            or_(import_feeds.c.blocked_until.is_(None), import_feeds.c.blocked_until <= now),
+        )
+        .order_by(import_feeds.c.next_poll_at)
+    )
+    return [(row.feed, row.connection_id) for row in result]
+
+
+async def ensure_return_feeds(conn: AsyncConnection, now: datetime) -> None:
+    """A returns feed for every connection that has none yet (new ones, and those made
+    before returns were imported); a channel without returns skips its runs cheaply."""
+    missing = select(connections.c.id).where(
+        ~select(import_feeds.c.id)
+        .where(import_feeds.c.connection_id == connections.c.id, import_feeds.c.feed == RETURNS)
+        .exists()
+    )
+    for (connection_id,) in (await conn.execute(missing)).all():
+        await ensure_feed(conn, connection_id, RETURNS, now)
 
 
 async def due_connection_ids(conn: AsyncConnection, feed: str, now: datetime) -> list[int]:
@@ -132,11 +161,13 @@ def _keep_request(next_poll_at: datetime) -> Any:
     return case((requested, import_feeds.c.next_poll_at), else_=next_poll_at)
 
 
-async def request_now(conn: AsyncConnection, connection_ids: list[int], now: datetime) -> int:
+async def request_now(
+    conn: AsyncConnection, connection_ids: list[int], now: datetime, feed: str = ORDERS
+) -> int:
     """An on-demand import: make the feeds due now (a running import keeps its lease)."""
     result = await conn.execute(
         update(import_feeds)
-        .where(import_feeds.c.connection_id.in_(connection_ids), import_feeds.c.feed == ORDERS)
+        .where(import_feeds.c.connection_id.in_(connection_ids), import_feeds.c.feed == feed)
         .values(next_poll_at=now, blocked_until=None)
     )
     return int(result.rowcount)

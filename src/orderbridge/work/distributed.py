@@ -57,8 +57,8 @@ class Distributed:
             await self._tick()
 
         @app.task(name="orderbridge.poll", queue=QUEUE, retry=False)
-        async def poll(connection_id: int) -> None:
-            await drain.poll(self.ctx, connection_id, owner=self.owner)
+        async def poll(connection_id: int, feed: str = "orders") -> None:
+            await drain.poll(self.ctx, connection_id, owner=self.owner, feed=feed)
             await self._defer_drain()
 
         @app.task(name="orderbridge.drain", queue=QUEUE, retry=False)
@@ -81,11 +81,11 @@ class Distributed:
         self._side_task = side_work_task
 
     async def _tick(self) -> None:
-        for connection_id in await drain.due_polls(self.ctx):
+        for feed, connection_id in await drain.due_polls(self.ctx):
             with contextlib.suppress(AlreadyEnqueued):
-                await self._poll_task.configure(queueing_lock=f"poll:{connection_id}").defer_async(
-                    connection_id=connection_id
-                )
+                await self._poll_task.configure(
+                    queueing_lock=f"poll:{feed}:{connection_id}"
+                ).defer_async(connection_id=connection_id, feed=feed)
         with contextlib.suppress(AlreadyEnqueued):
             await self._side_task.configure(queueing_lock="side_work").defer_async()
         if await drain.seconds_until_due(self.ctx, 1.0) == 0.0:

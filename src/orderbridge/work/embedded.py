@@ -20,7 +20,7 @@ class EmbeddedRunner:
         self.ctx = ctx
         self.owner = worker_name("embedded")
         self._wake = asyncio.Event()
-        self._polls: dict[int, asyncio.Task[object]] = {}
+        self._polls: dict[tuple[str, int], asyncio.Task[object]] = {}
         self._main: asyncio.Task[None] | None = None
         self._side: asyncio.Task[None] | None = None
         self._side_started = float("-inf")
@@ -63,13 +63,13 @@ class EmbeddedRunner:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=sleep)
 
-    def _start_due_polls(self, connection_ids: list[int]) -> None:
-        for connection_id in connection_ids:
-            running = self._polls.get(connection_id)
+    def _start_due_polls(self, due: list[tuple[str, int]]) -> None:
+        for feed, connection_id in due:
+            running = self._polls.get((feed, connection_id))
             if running is not None and not running.done():
                 continue
-            task = asyncio.create_task(self._poll(connection_id))
-            self._polls[connection_id] = task
+            task = asyncio.create_task(self._poll(connection_id, feed))
+            self._polls[(feed, connection_id)] = task
 
     def _start_side_work(self) -> None:
         # At most one at a time, and not more often than every tick.
@@ -81,7 +81,7 @@ class EmbeddedRunner:
         self._side_started = now
         self._side = asyncio.create_task(drain.side_work(self.ctx, owner=self.owner))
 
-    async def _poll(self, connection_id: int) -> None:
-        summary = await drain.poll(self.ctx, connection_id, owner=self.owner)
+    async def _poll(self, connection_id: int, feed: str) -> None:
+        summary = await drain.poll(self.ctx, connection_id, owner=self.owner, feed=feed)
         if summary is not None and summary.created:
             self._wake.set()

@@ -73,6 +73,8 @@ def build_app(settings: SandboxOmsSettings, *, status_token: str | None = None) 
     if not settings.secret:
         raise ValueError("the sandbox OMS needs a secret to check signatures with")
     inbox = Inbox()
+    # Returns are kept apart from orders, as an OMS routes them by the event header.
+    returns_inbox = Inbox()
     if settings.fail_next > 0:
         inbox.add_fault(
             Fault(settings.fail_next, settings.fail_status, settings.delay_seconds, None)
@@ -87,17 +89,21 @@ def build_app(settings: SandboxOmsSettings, *, status_token: str | None = None) 
     app.state.status_feed = status_feed
     app.include_router(status_update_routes(status_feed, status_token))
 
+    app.state.returns_inbox = returns_inbox
+
     @app.post("/webhooks/orders")
     async def receive_order(request: Request) -> Response:
         key = request.headers.get("idempotency-key")
-        inbox.count_delivery(key)
-        inbox.begin(key)
+        event = request.headers.get("x-orderbridge-event", "")
+        book = returns_inbox if event.startswith("return.") else inbox
+        book.count_delivery(key)
+        book.begin(key)
         try:
-            return await _receive(request, key)
+            return await _receive(request, key, book)
         finally:
-            inbox.end(key)
+            book.end(key)
 
-    async def _receive(request: Request, key: str | None) -> Response:
+    async def _receive(request: Request, key: str | None, inbox: Inbox) -> Response:
         # Read before any delay, as a real OMS has the order in hand while it is slow: a sender
         # that gives up waiting must not be able to stop it from being stored.
         body = await request.body()
@@ -156,6 +162,11 @@ def build_app(settings: SandboxOmsSettings, *, status_token: str | None = None) 
         orders = inbox.orders()
         return {"count": len(orders), "orders": orders, "attempts": inbox.attempts()}
 
+    @app.get("/returns")
+    async def list_returns() -> dict[str, Any]:
+        received = returns_inbox.orders()
+        return {"count": len(received), "returns": received}
+
     @app.get("/orders/{key:path}")
     async def get_order(key: str) -> Response:
         entry = inbox.order(key)
@@ -173,6 +184,7 @@ def build_app(settings: SandboxOmsSettings, *, status_token: str | None = None) 
     @app.post("/_sandbox/reset")
     async def reset() -> dict[str, Any]:
         inbox.reset()
+        returns_inbox.reset()
         status_feed.reset()
         return {"reset": True}
 

@@ -30,6 +30,7 @@ from orderbridge.services.fulfilment.update_building import (
     load_subject,
 )
 from orderbridge.services.retry_timing import backoff_delay
+from orderbridge.services.return_progress import decision_settled
 from orderbridge.store import outbox_queue
 from orderbridge.store.error_log import record_error
 from orderbridge.store.fulfilment_ledger import order_position
@@ -48,12 +49,17 @@ _EVENTS = {
         OrderEventKind.CANCELLATION_FAILED,
     ),
     UpdateKind.REFUND.value: (OrderEventKind.REFUND_CONFIRMED, OrderEventKind.REFUND_FAILED),
+    UpdateKind.RETURN_DECISION.value: (
+        OrderEventKind.RETURN_DECISION_CONFIRMED,
+        OrderEventKind.RETURN_DECISION_FAILED,
+    ),
 }
 _NOUNS = {
     "ship": "Shipment",
     "cancel": "Cancellation",
     "refund": "Refund",
     "acknowledge": "Acknowledgement",
+    "return_decision": "Return decision",
 }
 
 
@@ -194,6 +200,8 @@ async def _applied(
                 "detail": outcome.detail,
             },
         )
+        if item.kind == UpdateKind.RETURN_DECISION:
+            await decision_settled(conn, subject, confirmed=True, now=now, actor=owner)
         await _progress(conn, item, now, owner)
     result = "already" if outcome.already else "confirmed"
     MARKETPLACE_UPDATES.labels(channel, item.kind, result).inc()
@@ -313,6 +321,10 @@ async def _failed(
                 actor=owner,
                 data={_subject_key(item.kind): subject["id"], "error": exc.message},
             )
+            if item.kind == UpdateKind.RETURN_DECISION:
+                await decision_settled(
+                    conn, subject, confirmed=False, now=now, actor=owner, error=exc.message
+                )
         else:
             await _set_subject(conn, item.kind, subject["id"], now, last_error=exc.message)
         if not retry or (item.attempts == 1 and not waited):
@@ -359,4 +371,5 @@ def _subject_key(kind: str) -> str:
         "cancel": "cancellation_id",
         "refund": "refund_id",
         "acknowledge": "order_id",
+        "return_decision": "return_decision_id",
     }[kind]

@@ -1,7 +1,9 @@
-"""Turning a stored shipment, cancellation or refund into the connector port's update."""
+"""Turning a stored shipment, cancellation, refund or return decision into the connector
+port's update."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +16,8 @@ from orderbridge.marketplaces.updates import (
     MarketplaceUpdate,
     RefundLine,
     RefundUpdate,
+    ReturnDecisionLine,
+    ReturnDecisionUpdate,
     ShipmentUpdate,
     UpdateLine,
 )
@@ -25,12 +29,14 @@ from orderbridge.store.fulfilment_tables import (
     shipment_lines,
     shipments,
 )
+from orderbridge.store.return_tables import return_decisions, returns
 from orderbridge.store.tables import order_lines, orders
 
 SUBJECT_TABLES = {
     UpdateKind.SHIPMENT.value: shipments,
     UpdateKind.CANCELLATION.value: cancellations,
     UpdateKind.REFUND.value: refunds,
+    UpdateKind.RETURN_DECISION.value: return_decisions,
 }
 
 
@@ -77,6 +83,32 @@ async def build_update(
             tracking_number=subject["tracking_number"],
             shipping_method=subject["shipping_method"],
             tracking_url=subject["tracking_url"],
+        )
+    if kind == UpdateKind.RETURN_DECISION:
+        return_external_id = (
+            await conn.execute(
+                select(returns.c.external_id).where(returns.c.id == subject["return_id"])
+            )
+        ).scalar_one()
+        return ReturnDecisionUpdate(
+            reference=f"orderbridge-return-decision-{subject['id']}",
+            order_external_id=external_id,
+            return_external_id=return_external_id,
+            marketplace_id=marketplace_id,
+            decision=subject["decision"],
+            currency=subject["currency"],
+            lines=tuple(
+                ReturnDecisionLine(
+                    external_line_id=line["line_id"],
+                    order_line_id=line["order_line_id"],
+                    sku=line["sku"],
+                    quantity=int(line["quantity"]),
+                    amount=Decimal(line["amount"]),
+                )
+                for line in subject["lines"]
+            ),
+            reason=subject["reason"],
+            note=subject["note"],
         )
     if kind == UpdateKind.CANCELLATION:
         rows = await conn.execute(

@@ -15,7 +15,7 @@ from sqlalchemy.engine import RowMapping
 
 from orderbridge.services.context import ServiceContext
 from orderbridge.services.errors import NotFound
-from orderbridge.store.feeds import ORDERS
+from orderbridge.store.feeds import ORDERS, RETURNS
 from orderbridge.store.tables import connections, export_targets, import_feeds
 
 
@@ -45,6 +45,10 @@ class ConnectionView:
     consecutive_failures: int
     blocked_until: datetime | None
     running: bool
+    # From the returns feed: when returns were last imported, and its last error.
+    returns_last_success_at: datetime | None = None
+    returns_next_poll_at: datetime | None = None
+    returns_last_error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +88,26 @@ def _connections() -> Select[Any]:
             import_feeds.c.consecutive_failures,
             import_feeds.c.blocked_until,
             import_feeds.c.lease_until,
+            _RETURN_FEEDS.c.last_success_at.label("returns_last_success_at"),
+            _RETURN_FEEDS.c.next_poll_at.label("returns_next_poll_at"),
+            _RETURN_FEEDS.c.last_error.label("returns_last_error"),
         )
         .outerjoin(export_targets, export_targets.c.id == connections.c.export_target_id)
         .outerjoin(
             import_feeds,
             and_(import_feeds.c.connection_id == connections.c.id, import_feeds.c.feed == ORDERS),
         )
+        .outerjoin(
+            _RETURN_FEEDS,
+            and_(
+                _RETURN_FEEDS.c.connection_id == connections.c.id,
+                _RETURN_FEEDS.c.feed == RETURNS,
+            ),
+        )
     )
+
+
+_RETURN_FEEDS = import_feeds.alias("return_feeds")
 
 
 def _connection(row: RowMapping, now: datetime) -> ConnectionView:
@@ -119,6 +136,9 @@ def _connection(row: RowMapping, now: datetime) -> ConnectionView:
         consecutive_failures=row["consecutive_failures"] or 0,
         blocked_until=row["blocked_until"],
         running=lease_until is not None and lease_until > now,
+        returns_last_success_at=row["returns_last_success_at"],
+        returns_next_poll_at=row["returns_next_poll_at"],
+        returns_last_error=row["returns_last_error"],
     )
 
 

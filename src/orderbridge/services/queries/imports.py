@@ -34,9 +34,13 @@ class ImportRunView:
 
 
 async def list_import_runs(
-    ctx: ServiceContext, connection: str | None = None, limit: int = DEFAULT_LIMIT
+    ctx: ServiceContext,
+    connection: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    feed: str | None = None,
 ) -> list[ImportRunView]:
-    """The latest runs first, of one connection or of all."""
+    """The latest runs first, of one connection or of all, of one feed (orders, returns)
+    or of both."""
     check_limit(limit)
     query = select(*import_runs.c, connections.c.name.label("connection")).join(
         connections, connections.c.id == import_runs.c.connection_id
@@ -46,6 +50,8 @@ async def list_import_runs(
             query = query.where(
                 import_runs.c.connection_id == await connection_id(conn, connection)
             )
+        if feed is not None:
+            query = query.where(import_runs.c.feed == feed)
         query = query.order_by(import_runs.c.started_at.desc(), import_runs.c.id.desc())
         rows = (await conn.execute(query.limit(limit))).mappings().all()
     return [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 
@@ -30,7 +30,10 @@ async def trigger(body: ImportRequest, ctx: Ctx) -> ImportTriggered:
 async def runs(
     ctx: Ctx,
     connection: str | None = None,
+    feed: Annotated[
+        Literal["orders", "returns"] | None, Query(description="Only runs of this feed.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> dict[str, list[ImportRunView]]:
-    """The latest import runs first."""
-    return {"items": await list_import_runs(ctx, connection, limit)}
+    """The latest import runs first (orders and returns, unless ``feed`` picks one)."""
+    return {"items": await list_import_runs(ctx, connection, limit, feed)}

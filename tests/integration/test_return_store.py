@@ -1,0 +1,218 @@
+"""Returns in orderbridge's store: linked to their order, blocked when a line names no order
+line, exported to the OMS once as a schema-valid document, and decided on by the OMS.
+
+The marketplace side (reading returns, pushing decisions) is covered per channel by the
+connector tests and end to end by test_returns_flow.py; here the returns are written the
+way an import run writes them, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from sqlalchemy import select
+
+from orderbridge.domain.returns import (
+    ReturnDecisionKind,
+    ReturnLineSnapshot,
+    ReturnSnapshot,
+    ReturnStatus,
+)
+from orderbridge.oms.return_document import return_schema
+from orderbridge.services.connections import (
+    ConnectionSpec,
+    create_connection,
+    create_export_target,
+)
+from orderbridge.services.context import ServiceContext
+from orderbridge.services.errors import InvalidInput
+from orderbridge.services.queries.returns import list_returns, return_detail
+from orderbridge.services.return_decisions import (
+    DecisionLine,
+    ReturnDecisionRequest,
+    record_return_decision,
+)
+from orderbridge.services.return_exports import export_returns
+from orderbridge.store.order_writer import upsert_page
+from orderbridge.store.return_tables import return_decisions
+from orderbridge.store.return_writer import upsert_returns
+from orderbridge.store.tables import outbox
+from orderbridge.work.drain import drain_outbox
+from tests.support.orders import BASE_TIME, snapshot
+
+AMAZON_CREDENTIALS = {"client_id": "id", "client_secret": "secret", "refresh_token": "token"}
+ORDER = "303-1111111-2222222"
+
+
+async def _setup(ctx: ServiceContext, folder: Path) -> int:
+    await create_export_target(
+        ctx, name="oms-files", kind="file", settings={"folder": str(folder)}, secret=None
+    )
+    connection_id = await create_connection(
+        ctx,
+        ConnectionSpec(
+            name="amazon-de",
+            channel="amazon",
+            credentials=AMAZON_CREDENTIALS,
+            options={"marketplace_ids": ["A1PA6795UKMFR9"]},
+            export_target="oms-files",
+            auto_export=False,
+        ),
+    )
+    async with ctx.db.write() as conn:
+        await upsert_page(conn, connection_id, [snapshot(ORDER)], now=BASE_TIME, actor="test")
+    return connection_id
+
+
+def _return(
+    external_id: str = "R-1",
+    *,
+    order: str = ORDER,
+    line: str | None = f"{ORDER}-1",
+    sku: str = "SKU-1",
+    status: ReturnStatus = ReturnStatus.REQUESTED,
+    minutes: int = 10,
+) -> ReturnSnapshot:
+    return ReturnSnapshot(
+        external_id=external_id,
+        order_external_id=order,
+        marketplace_status=status.value.upper(),
+        status=status,
+        requested_at=BASE_TIME + timedelta(minutes=10),
+        last_updated_at=BASE_TIME + timedelta(minutes=minutes),
+        currency="EUR",
+        lines=(ReturnLineSnapshot("RL-1", line, sku, 1, reason="DEFECTIVE"),),
+        reason="DEFECTIVE",
+        raw={"returnId": external_id},
+    )
+
+
+async def _store(ctx: ServiceContext, connection_id: int, *snaps: ReturnSnapshot) -> Any:
+    async with ctx.db.write() as conn:
+        return await upsert_returns(
+            conn, connection_id, list(snaps), now=BASE_TIME + timedelta(hours=1), actor="test"
+        )
+
+
+async def test_a_return_links_to_its_order_and_is_stored_once(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    connection_id = await _setup(ctx, tmp_path)
+    first = await _store(ctx, connection_id, _return())
+    again = await _store(ctx, connection_id, _return())
+    assert len(first.created) == 1 and first.exportable == first.created
+    assert again.created == [] and again.unchanged == 1
+    page = await list_returns(ctx)
+    assert [(item.external_id, item.order_external_id, item.quantity) for item in page.items] == [
+        ("R-1", ORDER, 1)
+    ]
+    detail = await return_detail(ctx, first.created[0])
+    assert detail["lines"][0]["order_line_id"] == f"{ORDER}-1"
+    assert detail["import_status"] == "complete"
+    assert [event["kind"] for event in detail["events"]] == ["imported"]
+
+
+async def test_a_line_found_by_sku_links_and_an_unknown_line_blocks(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    connection_id = await _setup(ctx, tmp_path)
+    by_sku = await _store(ctx, connection_id, _return("R-SKU", line=None))
+    unknown = await _store(ctx, connection_id, _return("R-BAD", line="nope", sku="OTHER"))
+    assert (await return_detail(ctx, by_sku.created[0]))["lines"][0]["order_line_id"] == (
+        f"{ORDER}-1"
+    )
+    blocked = await return_detail(ctx, unknown.blocked[0])
+    assert blocked["import_status"] == "blocked"
+    assert "names no line of order" in blocked["import_blockers"][0]["reason"]
+    decisions = await export_returns(ctx, [unknown.blocked[0]], actor="test")
+    assert not decisions[0].scheduled and "not fully imported" in decisions[0].message
+
+
+async def test_a_return_whose_order_is_unknown_is_reported_missing_not_stored(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    connection_id = await _setup(ctx, tmp_path)
+    outcome = await _store(ctx, connection_id, _return("R-2", order="999-0000000-0000000"))
+    assert outcome.missing_orders == ["R-2"] and outcome.created == []
+    assert (await list_returns(ctx)).items == []
+
+
+async def test_status_follows_the_marketplace_but_never_leaves_an_end_state(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    connection_id = await _setup(ctx, tmp_path)
+    created = await _store(ctx, connection_id, _return())
+    await _store(ctx, connection_id, _return(status=ReturnStatus.REFUNDED, minutes=20))
+    await _store(ctx, connection_id, _return(status=ReturnStatus.REQUESTED, minutes=30))
+    detail = await return_detail(ctx, created.created[0])
+    assert detail["status"] == "refunded"
+    assert detail["marketplace_status"] == "REQUESTED"
+
+
+async def test_export_writes_one_schema_valid_document_and_refuses_a_second(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    connection_id = await _setup(ctx, tmp_path)
+    return_id = (await _store(ctx, connection_id, _return())).created[0]
+    first = await export_returns(ctx, [return_id, 424242], actor="test")
+    assert [(d.scheduled, d.message) for d in first] == [
+        (True, "export scheduled"),
+        (False, "return does not exist"),
+    ]
+    await drain_outbox(ctx, owner="test", batch=10, concurrency=2)
+    written = list(tmp_path.glob("return-*.json"))
+    assert [path.name for path in written] == ["return-amazon-de-R-1.json"]
+    document = json.loads(written[0].read_text())
+    jsonschema.validate(document, return_schema())
+    assert document["external_order_id"] == ORDER
+    assert document["lines"][0]["order_line_id"] == f"{ORDER}-1"
+    assert (await return_detail(ctx, return_id))["export_status"] == "exported"
+    again = await export_returns(ctx, [return_id], actor="test")
+    assert (again[0].scheduled, again[0].message) == (False, "already exported")
+
+
+async def test_a_decision_the_channel_cannot_carry_is_refused_with_what_it_can(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    connection_id = await _setup(ctx, tmp_path)
+    return_id = (await _store(ctx, connection_id, _return())).created[0]
+    with pytest.raises(InvalidInput) as refused:
+        await record_return_decision(
+            ctx,
+            return_id,
+            ReturnDecisionRequest(ReturnDecisionKind.ACCEPT),
+            actor="test",
+            source="api",
+        )
+    assert "amazon takes no 'accept'" in refused.value.message
+    assert "refund" in refused.value.message
+
+
+async def test_a_refund_is_checked_against_the_price_and_recorded_once(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    connection_id = await _setup(ctx, tmp_path)
+    return_id = (await _store(ctx, connection_id, _return())).created[0]
+    too_much = ReturnDecisionRequest(
+        ReturnDecisionKind.REFUND, lines=(DecisionLine(1, "RL-1", amount=Decimal("50")),)
+    )
+    with pytest.raises(InvalidInput) as refused:
+        await record_return_decision(ctx, return_id, too_much, actor="test", source="api")
+    assert "more than the 10.00 EUR paid for 1 unit(s)" in refused.value.message
+    whole = ReturnDecisionRequest(ReturnDecisionKind.REFUND, reference="oms-77")
+    first = await record_return_decision(ctx, return_id, whole, actor="test", source="api")
+    second = await record_return_decision(ctx, return_id, whole, actor="test", source="api")
+    assert first.changed and not second.changed and first.id == second.id
+    async with ctx.db.read() as conn:
+        stored = (await conn.execute(select(return_decisions))).mappings().one()
+        queued = (await conn.execute(select(outbox.c.kind, outbox.c.subject_id))).all()
+    # The line's price is 19.99 for the two units ordered: one unit back is 9.995 → 10.00.
+    assert stored["total_amount"] == Decimal("10.00")
+    assert stored["lines"][0]["quantity"] == 1
+    assert ("return_decision", stored["id"]) in [tuple(row) for row in queued]
