@@ -423,6 +423,9 @@ async def test_factory_builds_a_working_connector_from_a_connection(
         "createFeedDocument",
         "createFeed",
         "getFeed",
+        "createReport",
+        "getReport",
+        "getReportDocument",
         "getFeedDocument",
     }
 

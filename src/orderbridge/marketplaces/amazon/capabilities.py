@@ -1,9 +1,9 @@
 """What the Amazon connector declares: its operations, usage plans and read-window rules.
 
 The rate limits are the default usage plans published in the Orders API 2026-01-01, Orders
-API v0 (confirmShipment) and Feeds API 2021-06-30 models. Amazon's plans are dynamic per
-seller; the ``x-amzn-RateLimit-Limit`` header may report a lower rate at run time, and the
-transport applies it.
+API v0 (confirmShipment), Feeds API 2021-06-30 and Reports API 2021-06-30 models. Amazon's
+plans are dynamic per seller; the ``x-amzn-RateLimit-Limit`` header may report a lower
+rate at run time, and the transport applies it.
 """
 
 from __future__ import annotations
@@ -24,6 +24,11 @@ GET_FEED_DOCUMENT = "getFeedDocument"
 # The pre-signed document URLs are storage, not SP-API operations: no usage plan.
 UPLOAD_FEED_DOCUMENT = "uploadFeedDocument"
 DOWNLOAD_FEED_DOCUMENT = "downloadFeedDocument"
+# Returns of merchant-fulfilled orders come only as reports (see returns_reports.py).
+CREATE_REPORT = "createReport"
+GET_REPORT = "getReport"
+GET_REPORT_DOCUMENT = "getReportDocument"
+DOWNLOAD_REPORT_DOCUMENT = "downloadReportDocument"  # a pre-signed URL again: no usage plan
 
 DEFAULT_RATE_LIMITS: tuple[RateLimit, ...] = (
     RateLimit(SEARCH_ORDERS, rate=0.0056, burst=20),
@@ -34,6 +39,10 @@ DEFAULT_RATE_LIMITS: tuple[RateLimit, ...] = (
     RateLimit(CREATE_FEED, rate=0.0083, burst=15),
     RateLimit(GET_FEED, rate=2.0, burst=15),
     RateLimit(GET_FEED_DOCUMENT, rate=0.0222, burst=10),
+    # One report per minute once the burst is spent: each returns read asks for one.
+    RateLimit(CREATE_REPORT, rate=0.0167, burst=15),
+    RateLimit(GET_REPORT, rate=2.0, burst=15),
+    RateLimit(GET_REPORT_DOCUMENT, rate=0.0167, burst=15),
 )
 
 # Amazon refuses a lastUpdatedBefore later than two minutes before its own now.
@@ -64,4 +73,9 @@ def amazon_capabilities(scale: float = 1.0) -> Capabilities:
         partial_cancel=True,
         carrier_codes=CARRIER_CODES,
         other_carrier_code=OTHER_CARRIER_CODE,
+        # Returns are read from the returns reports. Amazon has no API to authorise or
+        # reject a merchant-fulfilled return (the seller does that in Seller Central, or
+        # Amazon does it by policy); a refund goes out as a payment adjustment feed.
+        returns=True,
+        return_decisions=frozenset({"refund"}),
     )

@@ -64,11 +64,16 @@ _EXPIRED_URL: frozenset[int] = frozenset({403})
 _ORDERS_ROLE = "the Orders role (Direct-to-Consumer Shipping for buyer and address data)"
 # A feed is authorised by the role its feed type needs, not by a role of the Feeds API.
 _FEEDS_ROLE = "the role the feed type needs"
+# Likewise a report: the returns reports need the role Amazon lists for them.
+_REPORTS_ROLE = "the role the returns reports need"
 _ROLES: Mapping[str, str] = {
     "createFeedDocument": _FEEDS_ROLE,
     "createFeed": _FEEDS_ROLE,
     "getFeed": _FEEDS_ROLE,
     "getFeedDocument": _FEEDS_ROLE,
+    "createReport": _REPORTS_ROLE,
+    "getReport": _REPORTS_ROLE,
+    "getReportDocument": _REPORTS_ROLE,
 }
 
 
@@ -110,7 +115,8 @@ def rate_from_headers(headers: httpx.Headers) -> float | None:
 
 
 class AmazonClient:
-    """One connection's HTTP dialogue with LWA, the Orders APIs and the Feeds API."""
+    """One connection's HTTP dialogue with LWA, the Orders APIs, the Feeds API and the
+    Reports API."""
 
     def __init__(
         self,

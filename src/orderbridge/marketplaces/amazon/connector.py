@@ -3,7 +3,9 @@
 It owns one connection's HTTP client, rate limiter and token cache, so the composition
 root should build one connector per connection and reuse it (or pass a shared limiter).
 Writes go out through :mod:`.shipping` (confirmShipment) and :mod:`.feed_updates`
-(cancellations and refunds as feeds); this class only picks which.
+(cancellations and refunds as feeds, and a return's refund decision as a refund, see
+:mod:`.return_decisions`); this class only picks which. Returns are read from the
+returns report (:mod:`.return_reads`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from orderbridge.marketplaces.amazon.client import AmazonClient, rate_from_heade
 from orderbridge.marketplaces.amazon.feed_updates import FeedUpdates
 from orderbridge.marketplaces.amazon.feeds import FeedsClient
 from orderbridge.marketplaces.amazon.mapper import map_order, order_id_of
+from orderbridge.marketplaces.amazon.return_decisions import refund_for, unsupported_decision
+from orderbridge.marketplaces.amazon.return_reads import ReturnReads
+from orderbridge.marketplaces.amazon.returns_reports import ReturnsReports
 from orderbridge.marketplaces.amazon.settings import AmazonSettings
 from orderbridge.marketplaces.amazon.shipping import confirm_shipment
 from orderbridge.marketplaces.base import (
@@ -32,6 +37,7 @@ from orderbridge.marketplaces.base import (
     MappingProblem,
     OrderPage,
     ReadWindow,
+    ReturnPage,
     SharedBudget,
 )
 from orderbridge.marketplaces.errors import ItemProblem, PermanentError
@@ -41,6 +47,7 @@ from orderbridge.marketplaces.updates import (
     CancellationUpdate,
     MarketplaceUpdate,
     RefundUpdate,
+    ReturnDecisionUpdate,
     ShipmentUpdate,
     UpdateOutcome,
 )
@@ -51,7 +58,8 @@ _CHECK_LOOKBACK = timedelta(hours=1)
 
 
 class AmazonConnector:
-    """One Amazon seller connection: orders read, shipments, cancellations and refunds sent."""
+    """One Amazon seller connection: orders and returns read, shipments, cancellations and
+    refunds sent."""
 
     channel: ClassVar[str] = CHANNEL
 
@@ -100,6 +108,10 @@ class AmazonConnector:
         self._feed_updates = FeedUpdates(
             settings, self.client, FeedsClient(self.client, self.limiter)
         )
+        self._return_reads = ReturnReads(
+            self.client,
+            ReturnsReports(self.client, scale=settings.rate_limit_scale, sleep=sleep),
+        )
 
     async def marketplace_now(self) -> datetime:
         if self.client.skew is None:
@@ -108,12 +120,7 @@ class AmazonConnector:
         return self.client.now()
 
     async def read_orders(self, window: ReadWindow) -> AsyncIterator[OrderPage]:
-        if window.lower.utcoffset() is None or window.upper.utcoffset() is None:
-            raise PermanentError(f"read window {window} has a naive bound; use UTC-aware times")
-        if window.lower > window.upper:
-            raise PermanentError(
-                f"read window is reversed: lower {window.lower} is after upper {window.upper}"
-            )
+        _check_window(window)
         pages = self.client.search_orders(
             last_updated_after=window.lower, last_updated_before=window.upper
         )
@@ -121,6 +128,13 @@ class AmazonConnector:
         async with aclosing(pages):
             async for body in pages:
                 yield map_page(body["orders"])
+
+    async def read_returns(self, window: ReadWindow) -> AsyncIterator[ReturnPage]:
+        _check_window(window)
+        pages = self._return_reads.read(window)
+        async with aclosing(pages):
+            async for page in pages:
+                yield page
 
     async def get_order(self, external_id: str) -> OrderSnapshot:
         try:
@@ -161,13 +175,29 @@ class AmazonConnector:
             return await self._feed_updates.cancel(update, marketplace_id, retry=retry)
         if isinstance(update, RefundUpdate):
             return await self._feed_updates.refund(update, marketplace_id)
+        if isinstance(update, ReturnDecisionUpdate):
+            if update.decision not in self.capabilities.return_decisions:
+                raise unsupported_decision(update)
+            # A refund decision is a refund; no second path to Amazon's adjustment feed.
+            return await self._feed_updates.refund(refund_for(update), marketplace_id)
         raise PermanentError(f"amazon: no way to deliver a {type(update).__name__}")
 
     async def check_update(self, update: MarketplaceUpdate, handle: str) -> UpdateOutcome:
+        if isinstance(update, ReturnDecisionUpdate):
+            return await self._feed_updates.check(refund_for(update), handle)
         return await self._feed_updates.check(update, handle)
 
     async def aclose(self) -> None:
         await self._client_http.aclose()
+
+
+def _check_window(window: ReadWindow) -> None:
+    if window.lower.utcoffset() is None or window.upper.utcoffset() is None:
+        raise PermanentError(f"read window {window} has a naive bound; use UTC-aware times")
+    if window.lower > window.upper:
+        raise PermanentError(
+            f"read window is reversed: lower {window.lower} is after upper {window.upper}"
+        )
 
 
 def map_page(orders: list[Any]) -> OrderPage:

@@ -25,6 +25,9 @@ ACKNOWLEDGE = "acknowledgeOrders"
 SHIP = "shippingUpdates"
 CANCEL = "cancelOrderLines"
 REFUND = "refundOrderLines"
+# The Returns API's operations (walmart-marketplace-returns-openapi-original.yml).
+GET_RETURNS = "getReturns"
+ISSUE_REFUND = "issueRefund"
 
 DEFAULT_RATE_LIMITS: tuple[RateLimit, ...] = (
     RateLimit(GET_ALL_ORDERS, rate=0.5, burst=10),
@@ -33,6 +36,10 @@ DEFAULT_RATE_LIMITS: tuple[RateLimit, ...] = (
     RateLimit(SHIP, rate=2.0, burst=20),
     RateLimit(CANCEL, rate=1.0, burst=10),
     RateLimit(REFUND, rate=1.0, burst=10),
+    # Walmart publishes no numbers for the Returns API either: the same modest defaults as
+    # the order search and the refunds.
+    RateLimit(GET_RETURNS, rate=0.5, burst=10),
+    RateLimit(ISSUE_REFUND, rate=1.0, burst=10),
 )
 
 # Walmart documents no consistency guarantee for its lastModified search; ending each
@@ -74,4 +81,9 @@ def walmart_capabilities(scale: float = 1.0) -> Capabilities:
         acknowledgement_deadline=ACKNOWLEDGEMENT_DEADLINE,
         carrier_codes=CARRIER_CODES,
         other_carrier_code=OTHER_CARRIER_CODE,
+        # Returns come from the Returns API. Walmart authorises returns itself (its
+        # Marketplace Returns Program) and has no call to accept or reject one; the seller
+        # can only refund a return, with issueRefund.
+        returns=True,
+        return_decisions=frozenset({"refund"}),
     )

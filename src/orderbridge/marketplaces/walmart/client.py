@@ -1,4 +1,5 @@
-"""The Walmart Orders API over HTTP: headers, paging, reads and writes, classified errors.
+"""The Walmart Orders and Returns APIs over HTTP: headers, paging, reads and writes,
+classified errors.
 
 This module only speaks HTTP and translates failures into the connector error classes;
 it hands back payloads as dicts and never maps them. Every call carries the headers
@@ -13,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncGenerator, Callable, Collection, Mapping
+from contextlib import aclosing
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -25,7 +27,12 @@ import httpx
 from orderbridge.marketplaces.errors import ConfigurationError, PermanentError
 from orderbridge.marketplaces.http import AUTH_STATUSES, Body, MarketplaceHttp, excerpt
 from orderbridge.marketplaces.walmart.answers import error_codes, error_text, json_object
-from orderbridge.marketplaces.walmart.capabilities import GET_ALL_ORDERS, GET_AN_ORDER
+from orderbridge.marketplaces.walmart.capabilities import (
+    GET_ALL_ORDERS,
+    GET_AN_ORDER,
+    GET_RETURNS,
+    ISSUE_REFUND,
+)
 from orderbridge.marketplaces.walmart.settings import WalmartSettings
 from orderbridge.marketplaces.walmart.throttling import seconds_until_replenish, tokens_left
 from orderbridge.marketplaces.walmart.tokens import AccessTokens
@@ -33,9 +40,12 @@ from orderbridge.marketplaces.walmart.tokens import AccessTokens
 logger = logging.getLogger(__name__)
 
 ORDERS_PATH = "/v3/orders"
+RETURNS_PATH = "/v3/returns"
 PAGE_LIMIT = 200
+RETURNS_PAGE_LIMIT = 200  # the most getReturns answers at once
 SKEW_WARNING = timedelta(seconds=60)
 _REFUSALS: frozenset[int] = frozenset(range(400, 500))
+_RETURNS_OPERATIONS = frozenset({GET_RETURNS, ISSUE_REFUND})
 
 
 def _user_agent() -> str:
@@ -63,7 +73,7 @@ def format_date(moment: datetime, *, round_up: bool = False) -> str:
 
 
 class WalmartClient:
-    """One connection's HTTP dialogue with the Walmart Marketplace Orders API."""
+    """One connection's HTTP dialogue with the Walmart Marketplace Orders and Returns APIs."""
 
     def __init__(
         self,
@@ -151,12 +161,7 @@ class WalmartClient:
         created_from: datetime,
         limit: int = PAGE_LIMIT,
     ) -> AsyncGenerator[list[dict[str, Any]], None]:
-        """Every page of ``GET /v3/orders`` for the window, as lists of raw orders.
-
-        A next page is ``GET /v3/orders`` followed by ``meta.nextCursor`` exactly as sent.
-        A cursor seen twice would loop forever: that is a PermanentError, never a quiet
-        stop that would report the window as read.
-        """
+        """Every page of ``GET /v3/orders`` for the window, as lists of raw orders."""
         params = {
             "lastModifiedStartDate": format_date(modified_from),
             "lastModifiedEndDate": format_date(modified_to, round_up=True),
@@ -164,37 +169,81 @@ class WalmartClient:
             "createdStartDate": format_date(created_from),
             "limit": str(limit),
         }
-        url = self.settings.base_url + ORDERS_PATH
+        pages = self._walk(GET_ALL_ORDERS, ORDERS_PATH, params, self._page)
+        async with aclosing(pages):
+            async for orders in pages:
+                yield orders
+
+    async def list_returns(
+        self, *, modified_from: datetime, modified_to: datetime, limit: int = RETURNS_PAGE_LIMIT
+    ) -> AsyncGenerator[list[dict[str, Any]], None]:
+        """Every page of ``GET /v3/returns`` of returns created or changed in the window."""
+        params = {
+            "returnLastModifiedStartDate": format_date(modified_from),
+            "returnLastModifiedEndDate": format_date(modified_to, round_up=True),
+            "limit": str(limit),
+        }
+        pages = self._walk(GET_RETURNS, RETURNS_PATH, params, self._returns_page)
+        async with aclosing(pages):
+            async for returns in pages:
+                yield returns
+
+    async def find_return(self, return_order_id: str) -> dict[str, Any] | None:
+        """One return order by its id (the RMA number), or None when Walmart has none."""
+        pages = self._walk(
+            GET_RETURNS, RETURNS_PATH, {"returnOrderId": return_order_id}, self._returns_page
+        )
+        async with aclosing(pages):
+            async for returns in pages:
+                for found in returns:
+                    if isinstance(found, dict) and found.get("returnOrderId") == return_order_id:
+                        return found
+        return None
+
+    async def _walk(
+        self,
+        operation: str,
+        path: str,
+        params: Mapping[str, str],
+        page_of: Callable[[httpx.Response], tuple[list[dict[str, Any]], Any]],
+    ) -> AsyncGenerator[list[dict[str, Any]], None]:
+        """Every page of a Walmart search, following ``meta.nextCursor``.
+
+        A next page is the path followed by ``nextCursor`` exactly as sent. A cursor seen
+        twice would loop forever: that is a PermanentError, never a quiet stop that would
+        report the window as read.
+        """
+        url = self.settings.base_url + path
         seen: set[str] = set()
         page_params: Mapping[str, str] | None = params
         while True:
             response = await self._authorised(
-                GET_ALL_ORDERS, "GET", url, params=page_params, hand_back=_REFUSALS
+                operation, "GET", url, params=page_params, hand_back=_REFUSALS
             )
             if response.status_code == 404 and any(
                 code.startswith("CONTENT_NOT_FOUND") for code in error_codes(response)
             ):
-                # Walmart may answer an empty search with "no orders found".
+                # Walmart may answer an empty search with "nothing found".
                 return
-            self._refuse(GET_ALL_ORDERS, response, f"GET {ORDERS_PATH}")
-            orders, cursor = self._page(response)
-            yield orders
+            self._refuse(operation, response, f"GET {path}")
+            found, cursor = page_of(response)
+            yield found
             if not cursor:
                 return
             if not isinstance(cursor, str) or not cursor.startswith("?"):
                 raise PermanentError(
-                    f"getAllOrders answered a nextCursor that is not a query string: {cursor!r}",
-                    operation=GET_ALL_ORDERS,
+                    f"{operation} answered a nextCursor that is not a query string: {cursor!r}",
+                    operation=operation,
                 )
             if cursor in seen:
                 raise PermanentError(
-                    "getAllOrders returned the same nextCursor twice; stopping so the window "
+                    f"{operation} returned the same nextCursor twice; stopping so the window "
                     "is not reported as read",
-                    operation=GET_ALL_ORDERS,
-                    request=self.redact(f"GET {ORDERS_PATH}{cursor[:200]}"),
+                    operation=operation,
+                    request=self.redact(f"GET {path}{cursor[:200]}"),
                 )
             seen.add(cursor)
-            url, page_params = self.settings.base_url + ORDERS_PATH + cursor, None
+            url, page_params = self.settings.base_url + path + cursor, None
 
     def _page(self, response: httpx.Response) -> tuple[list[dict[str, Any]], Any]:
         body = json_object(response, GET_ALL_ORDERS, self.redact)
@@ -216,6 +265,18 @@ class WalmartClient:
             )
         return orders, meta.get("nextCursor")
 
+    def _returns_page(self, response: httpx.Response) -> tuple[list[dict[str, Any]], Any]:
+        body = json_object(response, GET_RETURNS, self.redact)
+        meta = body.get("meta")
+        returns = body.get("returnOrders", [])
+        if not isinstance(meta, dict) or not isinstance(returns, list):
+            raise PermanentError(
+                "getReturns answered without meta or a returnOrders list",
+                operation=GET_RETURNS,
+                response_excerpt=excerpt(response.text, self.redact),
+            )
+        return returns, meta.get("nextCursor")
+
     async def get_order(self, purchase_order_id: str) -> dict[str, Any]:
         """One order; Walmart wraps it in ``{"order": …}``, a bare order is read too."""
         path = f"{ORDERS_PATH}/{quote(purchase_order_id, safe='')}"
@@ -226,6 +287,21 @@ class WalmartClient:
         return self._order_of(response, GET_AN_ORDER)
 
     # -- writes --------------------------------------------------------------------------
+
+    async def issue_refund(self, return_order_id: str, body: Any) -> dict[str, Any]:
+        """``POST /v3/returns/{returnOrderId}/refund``, sent once: a lost answer goes back
+        to the core, whose retry looks at the return first."""
+        path = f"{RETURNS_PATH}/{quote(return_order_id, safe='')}/refund"
+        response = await self._authorised(
+            ISSUE_REFUND,
+            "POST",
+            self.settings.base_url + path,
+            body=Body.json(body),
+            http=self._single_attempt_http,
+            hand_back=_REFUSALS,
+        )
+        self._refuse(ISSUE_REFUND, response, f"POST {path}")
+        return json_object(response, ISSUE_REFUND, self.redact)
 
     async def order_action(
         self,
@@ -297,9 +373,10 @@ class WalmartClient:
                 operation, method, url, params, body, token, http, hand_back
             )
             if response.status_code in AUTH_STATUSES:
+                api = "Returns" if operation in _RETURNS_OPERATIONS else "Orders"
                 raise ConfigurationError(
                     f"Walmart refused {operation} with a fresh access token: check that the "
-                    "API key has access to Orders (Seller Center → Settings → API Key "
+                    f"API key has access to {api} (Seller Center → Settings → API Key "
                     f"Management): {error_text(response)}",
                     operation=operation,
                     http_status=response.status_code,

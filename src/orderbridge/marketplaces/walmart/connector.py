@@ -3,8 +3,9 @@
 It owns one connection's HTTP client, rate limiter and access token, so the composition
 root builds one per connection and reuses it. Walmart answers every write synchronously
 with the changed order, so every update ends as :class:`Applied`; the writes themselves
-live in :mod:`.acknowledgement`, :mod:`.shipping`, :mod:`.cancellation` and
-:mod:`.refunds`, and this class only picks which.
+live in :mod:`.acknowledgement`, :mod:`.shipping`, :mod:`.cancellation`,
+:mod:`.refunds` and :mod:`.return_refunds`, and this class only picks which. Returns
+are read from the Returns API (:mod:`.returns_reading`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from orderbridge.marketplaces.base import (
     MappingProblem,
     OrderPage,
     ReadWindow,
+    ReturnPage,
     SharedBudget,
 )
 from orderbridge.marketplaces.errors import ItemProblem, PermanentError
@@ -36,6 +38,7 @@ from orderbridge.marketplaces.updates import (
     CancellationUpdate,
     MarketplaceUpdate,
     RefundUpdate,
+    ReturnDecisionUpdate,
     ShipmentUpdate,
     UpdateOutcome,
 )
@@ -45,6 +48,8 @@ from orderbridge.marketplaces.walmart.capabilities import GET_AN_ORDER, walmart_
 from orderbridge.marketplaces.walmart.client import WalmartClient
 from orderbridge.marketplaces.walmart.mapper import map_order, order_id_of
 from orderbridge.marketplaces.walmart.refunds import refund
+from orderbridge.marketplaces.walmart.return_refunds import refund_return, unsupported_decision
+from orderbridge.marketplaces.walmart.returns_reading import map_return_page
 from orderbridge.marketplaces.walmart.settings import WalmartSettings
 from orderbridge.marketplaces.walmart.shipping import ship
 from orderbridge.marketplaces.walmart.throttling import ReplenishAsRetryAfter
@@ -57,8 +62,8 @@ _CHECK_LOOKBACK = timedelta(hours=1)
 
 
 class WalmartConnector:
-    """One Walmart seller account: orders read and acknowledged, shipments, cancellations
-    and refunds sent."""
+    """One Walmart seller account: orders read and acknowledged, returns read, shipments,
+    cancellations and refunds sent."""
 
     channel: ClassVar[str] = CHANNEL
 
@@ -112,12 +117,7 @@ class WalmartConnector:
         return self.client.now()
 
     async def read_orders(self, window: ReadWindow) -> AsyncIterator[OrderPage]:
-        if window.lower.utcoffset() is None or window.upper.utcoffset() is None:
-            raise PermanentError(f"read window {window} has a naive bound; use UTC-aware times")
-        if window.lower > window.upper:
-            raise PermanentError(
-                f"read window is reversed: lower {window.lower} is after upper {window.upper}"
-            )
+        _check_window(window)
         pages = self.client.list_orders(
             modified_from=window.lower,
             modified_to=window.upper,
@@ -127,6 +127,13 @@ class WalmartConnector:
         async with aclosing(pages):
             async for orders in pages:
                 yield map_page(orders)
+
+    async def read_returns(self, window: ReadWindow) -> AsyncIterator[ReturnPage]:
+        _check_window(window)
+        pages = self.client.list_returns(modified_from=window.lower, modified_to=window.upper)
+        async with aclosing(pages):
+            async for returns in pages:
+                yield map_return_page(returns)
 
     async def get_order(self, external_id: str) -> OrderSnapshot:
         try:
@@ -171,6 +178,11 @@ class WalmartConnector:
             return await cancel(self.client, update, retry=retry)
         if isinstance(update, RefundUpdate):
             return await refund(self.client, update, retry=retry)
+        if isinstance(update, ReturnDecisionUpdate):
+            if update.decision not in self.capabilities.return_decisions:
+                raise unsupported_decision(update)
+            # Every attempt reads the return first, so a retry needs nothing more.
+            return await refund_return(self.client, update)
         raise PermanentError(f"walmart: no way to deliver a {type(update).__name__}")
 
     async def check_update(self, update: MarketplaceUpdate, handle: str) -> UpdateOutcome:
@@ -181,6 +193,15 @@ class WalmartConnector:
 
     async def aclose(self) -> None:
         await self._client_http.aclose()
+
+
+def _check_window(window: ReadWindow) -> None:
+    if window.lower.utcoffset() is None or window.upper.utcoffset() is None:
+        raise PermanentError(f"read window {window} has a naive bound; use UTC-aware times")
+    if window.lower > window.upper:
+        raise PermanentError(
+            f"read window is reversed: lower {window.lower} is after upper {window.upper}"
+        )
 
 
 def map_page(orders: list[Any]) -> OrderPage:
