@@ -1,5 +1,6 @@
-"""bol.com Retailer API v10: orders read from the order list and details, shipments and
-order-item cancellations sent and followed through their process statuses.
+"""bol.com Retailer API v10: orders read from the order list and details, returns read from
+the returns lists, and shipments, order-item cancellations and return handling sent and
+followed through their process statuses.
 
 ``factory`` is what the registry serves for the channel ``"bol"``. A connection needs the
 credentials ``client_id`` and ``client_secret`` (an API client of the retailer's bol

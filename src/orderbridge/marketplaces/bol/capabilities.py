@@ -6,7 +6,14 @@ illustrative table (``GET /retailer/orders`` 7 per 3 minutes, ``GET /retailer/or
 8 per minute, order-item cancellations 25 per minute) "similar to" production. Those are
 the defaults here, each a token bucket of ``requests`` tokens refilled over ``seconds``;
 a connection may override them (option ``rate_limits``). Endpoints bol gives no number
-for are not metered ahead: their 429s are honoured as they come.
+for are not metered ahead: their 429s are honoured as they come. That includes the returns
+endpoints (``get-returns``, ``get-return``, ``handle-return``): neither the contract nor the
+conventions page names a budget for them, so they are listed here only so a connection can
+set one.
+
+Returns: orderbridge reads them and carries two of the OMS's decisions, accept and reject
+(see :mod:`.return_results`); bol refunds the customer itself once a return is handled, so
+there is no refund decision to send.
 
 Operation names are the operationIds of bol's OpenAPI files.
 """
@@ -18,6 +25,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from orderbridge.marketplaces.base import Capabilities, RateLimit
+from orderbridge.marketplaces.bol.return_results import DECISIONS
 from orderbridge.marketplaces.bol.transporters import OTHER_TRANSPORTER, TRANSPORTER_CODES
 
 TOKEN = "token"  # login.bol.com; no published budget, and the token is cached
@@ -29,6 +37,9 @@ GET_SHIPMENTS = "get-shipments"
 GET_PROCESS_STATUS = "get-process-status"
 GET_PROCESS_STATUSES = "get-process-status-entity-id"
 GET_PROCESS_STATUS_BULK = "get-process-status-bulk"
+GET_RETURNS = "get-returns"
+GET_RETURN = "get-return"
+HANDLE_RETURN = "handle-return"
 
 OPERATIONS = frozenset(
     {
@@ -41,6 +52,9 @@ OPERATIONS = frozenset(
         GET_PROCESS_STATUS,
         GET_PROCESS_STATUSES,
         GET_PROCESS_STATUS_BULK,
+        GET_RETURNS,
+        GET_RETURN,
+        HANDLE_RETURN,
     }
 )
 
@@ -97,4 +111,7 @@ def bol_capabilities(
         partial_cancel=True,
         carrier_codes=TRANSPORTER_CODES,
         other_carrier_code=OTHER_TRANSPORTER,
+        returns=True,
+        # Accept and reject become handling results; a refund is bol's own doing.
+        return_decisions=DECISIONS,
     )

@@ -32,7 +32,7 @@ from orderbridge.marketplaces.http import Body, MarketplaceHttp, excerpt
 logger = logging.getLogger(__name__)
 
 MEDIA_TYPE = "application/vnd.retailer.v10+json"
-PAGE_SIZE = 50  # bol's fixed page size for the order, shipment and process-status lists
+PAGE_SIZE = 50  # bol's fixed page size of its lists (orders, returns, shipments, statuses)
 SKEW_WARNING = timedelta(seconds=60)
 _AUTH = frozenset({401, 403})
 _REFUSALS = frozenset(range(400, 500))
@@ -149,6 +149,23 @@ class BolClient:
                 return found
             found.extend(items)
             page += 1
+
+    async def returns_page(self, params: Mapping[str, str]) -> list[Any]:
+        """One page of ``GET /retailer/returns`` (50 returns, no date filter)."""
+        response = await self._call(ops.GET_RETURNS, "GET", self.retailer("/returns"), params)
+        returns = self._json(response, ops.GET_RETURNS).get("returns", [])
+        if not isinstance(returns, list):
+            raise PermanentError(
+                "bol get-returns answered a 'returns' that is not a list",
+                operation=ops.GET_RETURNS,
+                response_excerpt=excerpt(response.text, self.redact),
+            )
+        return returns
+
+    async def return_(self, return_id: str) -> dict[str, Any]:
+        """``GET /retailer/returns/{return-id}``; a 404 raises PermanentError(http_status=404)."""
+        path = self.retailer(f"/returns/{quote(return_id, safe='')}")
+        return self._json(await self._call(ops.GET_RETURN, "GET", path), ops.GET_RETURN)
 
     async def process_status(self, process_status_id: str) -> dict[str, Any] | None:
         """One process status; None once bol no longer keeps it (404)."""

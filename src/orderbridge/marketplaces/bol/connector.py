@@ -3,8 +3,9 @@
 It owns one connection's HTTP client, rate limiter and token, so the composition root
 builds one connector per connection and reuses it. Reading is a list walk
 (:mod:`.change_feed`) followed by one details call per changed order, since the list
-carries neither prices nor addresses; writes go through :mod:`.shipping` and
-:mod:`.cancelling` and are followed by their process statuses.
+carries neither prices nor addresses; returns are read by :mod:`.returns_reading`. Writes
+go through :mod:`.shipping`, :mod:`.cancelling` and :mod:`.return_handling` and are
+followed by their process statuses.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from orderbridge.marketplaces.base import (
     MappingProblem,
     OrderPage,
     ReadWindow,
+    ReturnPage,
     SharedBudget,
 )
 from orderbridge.marketplaces.bol.cancelling import Cancelling
@@ -33,6 +35,8 @@ from orderbridge.marketplaces.bol.capabilities import GET_ORDER, bol_capabilitie
 from orderbridge.marketplaces.bol.change_feed import ChangeFeed, ListedOrder
 from orderbridge.marketplaces.bol.client import BolClient
 from orderbridge.marketplaces.bol.mapper import map_order, order_id_of
+from orderbridge.marketplaces.bol.return_handling import ReturnHandling, unsupported
+from orderbridge.marketplaces.bol.returns_reading import ReturnsReading
 from orderbridge.marketplaces.bol.settings import BolSettings
 from orderbridge.marketplaces.bol.shipping import Shipping
 from orderbridge.marketplaces.errors import ItemProblem, PermanentError
@@ -42,6 +46,7 @@ from orderbridge.marketplaces.updates import (
     CancellationUpdate,
     MarketplaceUpdate,
     RefundUpdate,
+    ReturnDecisionUpdate,
     ShipmentUpdate,
     UpdateOutcome,
 )
@@ -57,7 +62,8 @@ _NO_REFUNDS = (
 
 
 class BolConnector:
-    """One bol.com retailer account: orders read, shipments and cancellations sent."""
+    """One bol.com retailer account: orders and returns read; shipments, cancellations and
+    return handlings sent."""
 
     channel: ClassVar[str] = CHANNEL
 
@@ -106,6 +112,8 @@ class BolConnector:
         self._feed = ChangeFeed(self.client, settings.fulfilment_method)
         self._shipping = Shipping(self.client, settings.rate_limit_scale)
         self._cancelling = Cancelling(self.client, settings.rate_limit_scale)
+        self._returns = ReturnsReading(self.client, settings.fulfilment_method)
+        self._return_handling = ReturnHandling(self.client, settings.rate_limit_scale)
 
     async def marketplace_now(self) -> datetime:
         if self.client.skew is None:
@@ -114,12 +122,7 @@ class BolConnector:
         return self.client.now()
 
     async def read_orders(self, window: ReadWindow) -> AsyncIterator[OrderPage]:
-        if window.lower.utcoffset() is None or window.upper.utcoffset() is None:
-            raise PermanentError(f"read window {window} has a naive bound; use UTC-aware times")
-        if window.lower > window.upper:
-            raise PermanentError(
-                f"read window is reversed: lower {window.lower} is after upper {window.upper}"
-            )
+        _check_window(window)
         if self.client.skew is None:
             await self.marketplace_now()
         batches = self._feed.changed(window)
@@ -133,6 +136,14 @@ class BolConnector:
                     continue
                 for start in range(0, len(batch), DETAILS_PER_PAGE):
                     yield await self._details(batch[start : start + DETAILS_PER_PAGE])
+
+    async def read_returns(self, window: ReadWindow) -> AsyncIterator[ReturnPage]:
+        _check_window(window)
+        pages = self._returns.read(window)
+        # A caller that stops early must not leave the list walk suspended mid-request.
+        async with aclosing(pages):
+            async for page in pages:
+                yield page
 
     async def _details(self, listed: list[ListedOrder]) -> OrderPage:
         page = OrderPage()
@@ -199,6 +210,10 @@ class BolConnector:
             return await self._cancelling.push(update, retry=retry)
         if isinstance(update, RefundUpdate):
             raise PermanentError(_NO_REFUNDS, operation="refund")
+        if isinstance(update, ReturnDecisionUpdate):
+            if update.decision not in self.capabilities.return_decisions:
+                raise unsupported(update.decision)
+            return await self._return_handling.push(update, retry=retry)
         raise PermanentError(f"bol: no way to deliver a {type(update).__name__}")
 
     async def check_update(self, update: MarketplaceUpdate, handle: str) -> UpdateOutcome:
@@ -206,10 +221,21 @@ class BolConnector:
             return await self._shipping.check(update, handle)
         if isinstance(update, CancellationUpdate):
             return await self._cancelling.check(update, handle)
+        if isinstance(update, ReturnDecisionUpdate):
+            return await self._return_handling.check(update, handle)
         raise PermanentError(f"bol: a {type(update).__name__} is never submitted, so not checked")
 
     async def aclose(self) -> None:
         await self._client_http.aclose()
+
+
+def _check_window(window: ReadWindow) -> None:
+    if window.lower.utcoffset() is None or window.upper.utcoffset() is None:
+        raise PermanentError(f"read window {window} has a naive bound; use UTC-aware times")
+    if window.lower > window.upper:
+        raise PermanentError(
+            f"read window is reversed: lower {window.lower} is after upper {window.upper}"
+        )
 
 
 def _problem(payload: Any, message: str) -> MappingProblem:

@@ -5,6 +5,13 @@ second, and the Fulfillment API's own number is not published in a form we could
 buckets below are our defaults: together the Fulfillment API operations stay under about
 86,000 calls a day even when every bucket runs flat out, within the tens of thousands a
 day eBay grants an application by default, and a 429 is still waited out as it comes.
+The Post-Order return calls get the cancellation calls' small budget: returns are few, and
+a read asks for one return's details only when its state moved (see
+:mod:`.returns_reading`).
+
+Returns: read from the Post-Order API, with all three of the OMS's decisions (see
+:mod:`.return_decisions`): accept and reject are eBay's APPROVE and DECLINE, refund is the
+return's own refund call.
 """
 
 from __future__ import annotations
@@ -24,6 +31,10 @@ CHECK_CANCEL_ELIGIBILITY = "checkCancellationEligibility"
 CREATE_CANCELLATION = "createCancellation"
 GET_CANCELLATION = "getCancellation"
 APPROVE_CANCELLATION = "approveCancellation"
+SEARCH_RETURNS = "searchReturns"
+GET_RETURN = "getReturn"
+DECIDE_RETURN = "decideReturn"
+ISSUE_RETURN_REFUND = "issueReturnRefund"
 
 DEFAULT_RATE_LIMITS: tuple[RateLimit, ...] = (
     # The refresh-token grant allows 50,000 exchanges a day; one per two hours is needed.
@@ -37,6 +48,10 @@ DEFAULT_RATE_LIMITS: tuple[RateLimit, ...] = (
     RateLimit(CREATE_CANCELLATION, rate=0.05, burst=5),
     RateLimit(GET_CANCELLATION, rate=0.05, burst=5),
     RateLimit(APPROVE_CANCELLATION, rate=0.05, burst=5),
+    RateLimit(SEARCH_RETURNS, rate=0.05, burst=5),
+    RateLimit(GET_RETURN, rate=0.05, burst=5),
+    RateLimit(DECIDE_RETURN, rate=0.05, burst=5),
+    RateLimit(ISSUE_RETURN_REFUND, rate=0.05, burst=5),
 )
 
 # eBay refuses a window that ends in its future (error 30850) and fills its order search
@@ -48,6 +63,8 @@ SETTLE_LAG = timedelta(minutes=2)
 MAX_WINDOW = timedelta(days=1)
 
 OPERATIONS = frozenset({"import_orders", "get_order", "ship", "cancel", "refund"})
+# The OMS's return decisions the Post-Order API carries: APPROVE, DECLINE, issue_refund.
+RETURN_DECISIONS = frozenset({"accept", "reject", "refund"})
 
 
 def scaled_rate_limits(scale: float = 1.0) -> tuple[RateLimit, ...]:
@@ -70,4 +87,6 @@ def ebay_capabilities(scale: float = 1.0) -> Capabilities:
         partial_cancel=False,
         carrier_codes=CARRIER_CODES,
         other_carrier_code=OTHER_CARRIER_CODE,
+        returns=True,
+        return_decisions=RETURN_DECISIONS,
     )

@@ -1,4 +1,4 @@
-"""eBay over HTTP: the Fulfillment API and the Post-Order cancellation calls.
+"""eBay over HTTP: the Fulfillment API and the Post-Order cancellation and return calls.
 
 This module only speaks HTTP and turns failures into the connector error classes; it hands
 back payloads as dicts and never maps them. Every call goes through the shared rate-limited
@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import httpx
 
@@ -214,6 +214,37 @@ class EbayClient:
         await self.send(
             ops.APPROVE_CANCELLATION, "POST", url, body={}, marketplace_id=marketplace_id
         )
+
+    # -- Post-Order API: returns --------------------------------------------------------
+
+    async def search_returns(self, params: dict[str, str], marketplace_id: str) -> dict[str, Any]:
+        """One page of ``GET /post-order/v2/return/search``."""
+        url = f"{self._postorder}/return/search?{urlencode(params)}"
+        return await self.get_json(ops.SEARCH_RETURNS, url, marketplace_id=marketplace_id)
+
+    async def get_return(
+        self, return_id: str, marketplace_id: str, *, summary: bool = False
+    ) -> dict[str, Any]:
+        """``GET /post-order/v2/return/{returnId}``: the ``FULL`` detail (its history and
+        refunds), or with ``summary`` the ``SUMMARY`` (its state and amounts)."""
+        groups = "SUMMARY" if summary else "FULL"
+        url = f"{self._postorder}/return/{_segment(return_id)}?fieldgroups={groups}"
+        return await self.get_json(ops.GET_RETURN, url, marketplace_id=marketplace_id)
+
+    async def decide_return(
+        self, return_id: str, body: dict[str, Any], marketplace_id: str
+    ) -> None:
+        url = f"{self._postorder}/return/{_segment(return_id)}/decide"
+        await self.send(ops.DECIDE_RETURN, "POST", url, body=body, marketplace_id=marketplace_id)
+
+    async def refund_return(
+        self, return_id: str, body: dict[str, Any], marketplace_id: str
+    ) -> dict[str, Any]:
+        url = f"{self._postorder}/return/{_segment(return_id)}/issue_refund"
+        response = await self.send(
+            ops.ISSUE_RETURN_REFUND, "POST", url, body=body, marketplace_id=marketplace_id
+        )
+        return self.json_of(response, ops.ISSUE_RETURN_REFUND)
 
     # -- plumbing -----------------------------------------------------------------------
 

@@ -3,7 +3,8 @@
 It owns one connection's HTTP client, rate limiter and token cache. Reads come from the
 Fulfillment API's getOrders; when a line of several units is marked fulfilled, the order's
 shipping fulfillments are read too, since eBay marks a line fulfilled with its first unit.
-Writes go out through :mod:`.shipping`, :mod:`.cancellations` and :mod:`.refunds`.
+Returns come from the Post-Order API (:mod:`.returns_reading`). Writes go out through
+:mod:`.shipping`, :mod:`.cancellations`, :mod:`.refunds` and :mod:`.return_decisions`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from orderbridge.marketplaces.base import (
     MappingProblem,
     OrderPage,
     ReadWindow,
+    ReturnPage,
     SharedBudget,
 )
 from orderbridge.marketplaces.ebay.cancellations import Cancellations
@@ -38,6 +40,8 @@ from orderbridge.marketplaces.ebay.mapper import (
 )
 from orderbridge.marketplaces.ebay.refunds import Refunds
 from orderbridge.marketplaces.ebay.refusals import EbayRefusal
+from orderbridge.marketplaces.ebay.return_decisions import ReturnDecisions, unsupported
+from orderbridge.marketplaces.ebay.returns_reading import ReturnsReading
 from orderbridge.marketplaces.ebay.settings import EbaySettings
 from orderbridge.marketplaces.ebay.shipping import ship
 from orderbridge.marketplaces.errors import ItemProblem, PermanentError
@@ -47,6 +51,7 @@ from orderbridge.marketplaces.updates import (
     CancellationUpdate,
     MarketplaceUpdate,
     RefundUpdate,
+    ReturnDecisionUpdate,
     ShipmentUpdate,
     UpdateOutcome,
 )
@@ -59,7 +64,8 @@ _UNKNOWN_ORDER = 32100
 
 
 class EbayConnector:
-    """One eBay seller account: orders read, shipments, cancellations and refunds sent."""
+    """One eBay seller account: orders and returns read; shipments, cancellations, refunds
+    and return decisions sent."""
 
     channel: ClassVar[str] = CHANNEL
 
@@ -105,6 +111,10 @@ class EbayConnector:
         self.client = EbayClient(settings, self.http, single_attempt_http=single_attempt)
         self._cancellations = Cancellations(self.client, settings.rate_limit_scale)
         self._refunds = Refunds(self.client, settings.rate_limit_scale)
+        self._returns = ReturnsReading(self.client, settings)
+        self._return_decisions = ReturnDecisions(
+            self.client, settings.marketplace_id, settings.rate_limit_scale
+        )
 
     async def marketplace_now(self) -> datetime:
         if self.client.skew is None:
@@ -113,17 +123,20 @@ class EbayConnector:
         return self.client.now()
 
     async def read_orders(self, window: ReadWindow) -> AsyncIterator[OrderPage]:
-        if window.lower.utcoffset() is None or window.upper.utcoffset() is None:
-            raise PermanentError(f"read window {window} has a naive bound; use UTC-aware times")
-        if window.lower > window.upper:
-            raise PermanentError(
-                f"read window is reversed: lower {window.lower} is after upper {window.upper}"
-            )
+        _check_window(window)
         pages = self.client.get_orders(window.lower, window.upper)
         # A caller that stops early must not leave the page walk suspended mid-request.
         async with aclosing(pages):
             async for body in pages:
                 yield await self._map_page(body.get("orders") or [])
+
+    async def read_returns(self, window: ReadWindow) -> AsyncIterator[ReturnPage]:
+        _check_window(window)
+        pages = self._returns.read(window)
+        # A caller that stops early must not leave the search suspended mid-request.
+        async with aclosing(pages):
+            async for page in pages:
+                yield page
 
     async def get_order(self, external_id: str) -> OrderSnapshot:
         try:
@@ -161,6 +174,10 @@ class EbayConnector:
             return await self._cancellations.cancel(update, self._marketplace(update))
         if isinstance(update, RefundUpdate):
             return await self._refunds.refund(update, retry=retry)
+        if isinstance(update, ReturnDecisionUpdate):
+            if update.decision not in self.capabilities.return_decisions:
+                raise unsupported(update.decision)
+            return await self._return_decisions.push(update, retry=retry)
         raise PermanentError(f"ebay: no way to deliver a {type(update).__name__}")
 
     async def check_update(self, update: MarketplaceUpdate, handle: str) -> UpdateOutcome:
@@ -168,6 +185,8 @@ class EbayConnector:
             return await self._cancellations.check(handle, self._marketplace(update))
         if isinstance(update, RefundUpdate):
             return await self._refunds.check(update, handle)
+        if isinstance(update, ReturnDecisionUpdate):
+            return await self._return_decisions.check(update, handle)
         raise PermanentError(
             f"ebay: a {type(update).__name__} is applied at once; there is nothing to check"
         )
@@ -204,6 +223,15 @@ class EbayConnector:
 
     def _marketplace(self, update: MarketplaceUpdate) -> str:
         return update.marketplace_id or self.settings.marketplace_id
+
+
+def _check_window(window: ReadWindow) -> None:
+    if window.lower.utcoffset() is None or window.upper.utcoffset() is None:
+        raise PermanentError(f"read window {window} has a naive bound; use UTC-aware times")
+    if window.lower > window.upper:
+        raise PermanentError(
+            f"read window is reversed: lower {window.lower} is after upper {window.upper}"
+        )
 
 
 def _problem(payload: Any, message: str) -> MappingProblem:
