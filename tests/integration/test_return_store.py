@@ -9,11 +9,14 @@ way an import run writes them, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import json
+import os
+import time
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import jsonschema
 import pytest
 from sqlalchemy import select
@@ -25,6 +28,7 @@ from orderbridge.domain.returns import (
     ReturnStatus,
 )
 from orderbridge.oms.return_document import return_schema
+from orderbridge.sandbox.oms import create_app as oms_app
 from orderbridge.services.connections import (
     ConnectionSpec,
     create_connection,
@@ -39,12 +43,14 @@ from orderbridge.services.return_decisions import (
     record_return_decision,
 )
 from orderbridge.services.return_exports import export_returns
+from orderbridge.services.status_sources.sources import create_source, run_source
 from orderbridge.store.order_writer import upsert_page
 from orderbridge.store.return_tables import return_decisions
 from orderbridge.store.return_writer import upsert_returns
 from orderbridge.store.tables import outbox
 from orderbridge.work.drain import drain_outbox
 from tests.support.orders import BASE_TIME, snapshot
+from tests.support.servers import serving
 
 AMAZON_CREDENTIALS = {"client_id": "id", "client_secret": "secret", "refresh_token": "token"}
 ORDER = "303-1111111-2222222"
@@ -216,3 +222,103 @@ async def test_a_refund_is_checked_against_the_price_and_recorded_once(
     assert stored["total_amount"] == Decimal("10.00")
     assert stored["lines"][0]["quantity"] == 1
     assert ("return_decision", stored["id"]) in [tuple(row) for row in queued]
+
+
+def _drop(path: Path, content: str) -> None:
+    """A file the OMS finished writing a minute ago (a folder skips files still growing)."""
+    path.write_text(content)
+    written = time.time() - 60
+    os.utime(path, (written, written))
+
+
+async def _decisions(ctx: ServiceContext) -> list[dict[str, Any]]:
+    async with ctx.db.read() as conn:
+        rows = await conn.execute(select(return_decisions).order_by(return_decisions.c.id))
+        return [dict(row) for row in rows.mappings()]
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        (
+            "decisions.csv",
+            "action,order_id,return_id,line_id,quantity,item_amount,reference,reason\n"
+            f"refund_return,{ORDER},R-1,RL-1,1,8.50,OMS-RMA-1,damaged\n",
+        ),
+        (
+            "decisions.xml",
+            '<statusUpdates><returnRefund returnId="R-1" reference="OMS-RMA-1" '
+            'reason="damaged"><line lineId="RL-1" quantity="1" itemAmount="8.50"/>'
+            "</returnRefund></statusUpdates>",
+        ),
+    ],
+)
+async def test_a_status_file_carries_a_refund_decision_once(
+    ctx: ServiceContext, tmp_path: Path, name: str, content: str
+) -> None:
+    connection_id = await _setup(ctx, tmp_path / "out")
+    await _store(ctx, connection_id, _return())
+    inbox = tmp_path / "status"
+    inbox.mkdir()
+    await create_source(
+        ctx,
+        name="oms-files",
+        kind="folder",
+        settings={"folder": str(inbox)},
+        connection="amazon-de",
+    )
+    _drop(inbox / name, content)
+    result = await run_source(ctx, "oms-files", owner="test")
+    assert [row.ok for row in result.rows] == [True], [row.message for row in result.rows]
+    _drop(inbox / f"again-{name}", content)  # the OMS sends the same decision again
+    await run_source(ctx, "oms-files", owner="test")
+    (decision,) = await _decisions(ctx)
+    assert (decision["decision"], decision["external_id"]) == ("refund", "OMS-RMA-1")
+    assert decision["total_amount"] == Decimal("8.50") and decision["source"] == "folder"
+
+
+async def test_a_status_file_naming_an_unknown_return_is_refused_with_the_reason(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    await _setup(ctx, tmp_path / "out")
+    inbox = tmp_path / "status"
+    inbox.mkdir()
+    await create_source(ctx, name="oms-files", kind="folder", settings={"folder": str(inbox)})
+    _drop(inbox / "d.csv", "action,order_id,return_id\naccept_return,,R-404\n")
+    result = await run_source(ctx, "oms-files", owner="test")
+    assert not result.rows[0].ok
+    assert "no return 'R-404'" in result.rows[0].message
+    assert await _decisions(ctx) == []
+
+
+async def test_a_polled_update_carries_a_refund(ctx: ServiceContext, tmp_path: Path) -> None:
+    connection_id = await _setup(ctx, tmp_path / "out")
+    await _store(ctx, connection_id, _return())
+    with serving(oms_app("webhook-secret", status_token="feed-token")) as url:
+        async with httpx.AsyncClient(base_url=url) as oms:
+            added = await oms.post(
+                "/status-updates",
+                json=[
+                    {
+                        "id": "evt-1",
+                        "type": "return_refund",
+                        "return_id": "R-1",
+                        "note": "refund the buyer",
+                    }
+                ],
+            )
+            assert added.status_code == 201, added.text
+        await create_source(
+            ctx,
+            name="oms-feed",
+            kind="poll",
+            settings={"url": f"{url}/status-updates"},
+            secret="feed-token",
+            connection="amazon-de",
+        )
+        result = await run_source(ctx, "oms-feed", owner="test")
+    assert [row.ok for row in result.rows] == [True], [row.message for row in result.rows]
+    (decision,) = await _decisions(ctx)
+    assert (decision["decision"], decision["source"]) == ("refund", "poll")
+    # No amounts given: the returned unit at the price paid for it.
+    assert decision["total_amount"] == Decimal("10.00")

@@ -306,7 +306,10 @@ async def test_a_partly_bad_file_applies_the_good_rows_and_lands_in_failed(
     ]
     assert "no order '999-9999999-9999999'" in report[1]["message"]
     assert "over-shipping" in report[2]["message"]
-    assert report[3]["message"] == "action is 'deliver': use ship, cancel or refund"
+    assert (
+        report[3]["message"]
+        == "action is 'deliver': use ship, cancel, refund, accept_return, reject_return or refund_return"
+    )
 
     entries = await _rows(ctx, error_entries)
     assert len(entries) == 3

@@ -99,7 +99,10 @@ def test_a_header_without_rows_holds_no_instructions() -> None:
 @pytest.mark.parametrize(
     ("row", "problem"),
     [
-        ("shp,302-7,MUG-RED,1,,,", "action is 'shp': use ship, cancel or refund"),
+        (
+            "shp,302-7,MUG-RED,1,,,",
+            "action is 'shp': use ship, cancel, refund, accept_return, reject_return or refund_return",
+        ),
         ("ship,,MUG-RED,1,,,", "order_id is empty"),
         ("ship,302-7,MUG-RED,two,,,", "quantity 'two' is not a whole number"),
         ("ship,302-7,MUG-RED,0,,,", "quantity must be at least 1"),

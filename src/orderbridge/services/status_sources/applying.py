@@ -1,4 +1,5 @@
-"""Applying one status row: find the order, then record it like an API request would."""
+"""Applying one status row: find the order (or the return), then record it like an API
+request would."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from orderbridge.services.fulfilment.recording import find_order_id
 from orderbridge.services.fulfilment.refunds import record_refund
 from orderbridge.services.fulfilment.requests import Idempotency, Recorded
 from orderbridge.services.fulfilment.shipments import record_shipment
+from orderbridge.services.return_decisions import find_return_id, record_return_decision
 from orderbridge.services.status_sources.rows import RowOutcome, StatusRow, StatusSource
 from orderbridge.store.error_log import record_error
 
@@ -29,12 +31,24 @@ async def apply_row(ctx: ServiceContext, source: StatusSource, row: StatusRow) -
 
 
 async def _apply(ctx: ServiceContext, source: StatusSource, row: StatusRow) -> Recorded:
-    order_id = await find_order_id(
-        ctx, external_id=row.order_id, connection=row.connection or source.connection
-    )
     actor = f"{source.kind}:{source.name}"
     idempotency = Idempotency(
         scope=f"status-source:{source.name}", key=row.key, request_hash=row.fingerprint()
+    )
+    if row.return_decision is not None and row.return_id:
+        return_id = await find_return_id(
+            ctx, external_id=row.return_id, connection=row.connection or source.connection
+        )
+        return await record_return_decision(
+            ctx,
+            return_id,
+            row.return_decision,
+            actor=actor,
+            source=source.kind,
+            idempotency=idempotency,
+        )
+    order_id = await find_order_id(
+        ctx, external_id=row.order_id, connection=row.connection or source.connection
     )
     if row.action == "ship" and row.shipment is not None:
         return await record_shipment(

@@ -21,11 +21,6 @@ from orderbridge.observability import log
 from orderbridge.secrets_box import SecretUnreadable
 from orderbridge.services.context import ServiceContext
 from orderbridge.services.errors import InvalidInput
-from orderbridge.services.fulfilment.requests import (
-    CancellationRequest,
-    RefundRequest,
-    ShipmentRequest,
-)
 from orderbridge.services.status_sources.applying import apply_row
 from orderbridge.services.status_sources.rows import (
     Action,
@@ -33,6 +28,7 @@ from orderbridge.services.status_sources.rows import (
     RunResult,
     StatusRow,
     StatusSource,
+    status_row,
 )
 from orderbridge.services.status_sources.sources import (
     register_runner,
@@ -63,6 +59,9 @@ UPDATE_TYPES: dict[str, Action] = {
     "shipment": "ship",
     "cancellation": "cancel",
     "refund": "refund",
+    "return_acceptance": "accept_return",
+    "return_rejection": "reject_return",
+    "return_refund": "refund_return",
 }
 _ENVELOPE = frozenset({"id", "type", "order_id", "connection", "lines"})
 
@@ -229,17 +228,8 @@ def _parse_update(source: StatusSource, item: Any, position: int) -> StatusRow |
     )
     if instruction.problem is not None or instruction.request is None:
         return malformed(instruction.problem or "the update asks for nothing")
-    request = instruction.request
-    return StatusRow(
-        action=action,
-        order_id=order_text,
-        origin=origin,
-        key=update_id,
-        connection=connection,
-        shipment=request if isinstance(request, ShipmentRequest) else None,
-        cancellation=request if isinstance(request, CancellationRequest) else None,
-        refund=request if isinstance(request, RefundRequest) else None,
-    )
+    row = status_row(instruction, origin=origin, key=update_id)
+    return row if row is not None else malformed("the update asks for nothing")
 
 
 def _lines(value: Any) -> list[tuple[str, dict[str, str]]]:

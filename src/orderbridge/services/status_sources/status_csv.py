@@ -35,6 +35,7 @@ COLUMNS = (
     "shipping_method",
     "shipped_at",
     "reference",
+    "return_id",
     "reason",
     "item_amount",
     "shipping_amount",

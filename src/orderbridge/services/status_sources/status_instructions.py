@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from orderbridge.domain.fulfilment import CancelReason, RefundReason
+from orderbridge.domain.returns import ReturnDecisionKind
 from orderbridge.services.fulfilment.requests import (
     CancellationRequest,
     LineRequest,
@@ -23,25 +24,34 @@ from orderbridge.services.fulfilment.requests import (
     RefundRequest,
     ShipmentRequest,
 )
+from orderbridge.services.return_decisions import DecisionLine, ReturnDecisionRequest
 
-Request = ShipmentRequest | CancellationRequest | RefundRequest
-ACTIONS = ("ship", "cancel", "refund")
+Request = ShipmentRequest | CancellationRequest | RefundRequest | ReturnDecisionRequest
+# The OMS's decisions on a return, named by the marketplace's return id.
+RETURN_ACTIONS = {
+    "accept_return": ReturnDecisionKind.ACCEPT,
+    "reject_return": ReturnDecisionKind.REJECT,
+    "refund_return": ReturnDecisionKind.REFUND,
+}
+ACTIONS = ("ship", "cancel", "refund", *RETURN_ACTIONS)
+_WORDED_ACTIONS = "ship, cancel, refund, accept_return, reject_return or refund_return"
 
 # Which actions each instruction-level field belongs to.
 INSTRUCTION_FIELDS: dict[str, frozenset[str]] = {
     "reference": frozenset(ACTIONS),
+    "return_id": frozenset(RETURN_ACTIONS),
     "carrier": frozenset({"ship"}),
     "tracking_number": frozenset({"ship"}),
     "shipping_method": frozenset({"ship"}),
     "shipped_at": frozenset({"ship"}),
-    "reason": frozenset({"cancel", "refund"}),
-    "note": frozenset({"cancel", "refund"}),
+    "reason": frozenset({"cancel", "refund", *RETURN_ACTIONS}),
+    "note": frozenset({"cancel", "refund", *RETURN_ACTIONS}),
 }
 LINE_FIELDS: dict[str, frozenset[str]] = {
     "line_id": frozenset(ACTIONS),
     "sku": frozenset(ACTIONS),
     "quantity": frozenset(ACTIONS),
-    "item_amount": frozenset({"refund"}),
+    "item_amount": frozenset({"refund", "refund_return"}),
     "shipping_amount": frozenset({"refund"}),
     "tax_amount": frozenset({"refund"}),
 }
@@ -51,6 +61,7 @@ MAX_LENGTHS = {
     "order_id": 100,
     "connection": 100,
     "reference": 100,
+    "return_id": 100,
     "carrier": 100,
     "tracking_number": 100,
     "shipping_method": 100,
@@ -91,7 +102,8 @@ class RowProblem(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Instruction:
-    """One shipment, cancellation or refund read from a file, or why it cannot be one."""
+    """One shipment, cancellation, refund or return decision read from a file, or why it
+    cannot be one."""
 
     row: int  # its number in the file: a CSV package's first row, an XML element's place
     rows: tuple[int, ...]  # every CSV row it was read from (one for XML)
@@ -100,6 +112,7 @@ class Instruction:
     connection: str | None = None
     request: Request | None = None
     problem: str | None = None
+    return_id: str | None = None  # the marketplace's return id, for a return decision
 
 
 def _same(field: str) -> str:
@@ -127,7 +140,15 @@ def build_instruction(
         request = _request(action, order_id, fields, lines, name)
     except RowProblem as problem:
         return Instruction(row, rows, action, order_id, connection or None, problem=str(problem))
-    return Instruction(row, rows, action, order_id, connection or None, request)
+    return Instruction(
+        row,
+        rows,
+        action,
+        order_id,
+        connection or None,
+        request,
+        return_id=fields.get("return_id") or None,
+    )
 
 
 def _check_length(field: str, value: str, name: Naming) -> None:
@@ -145,7 +166,9 @@ def _request(
 ) -> Request:
     if action not in ACTIONS:
         shown = repr(action) if action else "empty"
-        raise RowProblem(f"{name('action')} is {shown}: use ship, cancel or refund")
+        raise RowProblem(f"{name('action')} is {shown}: use {_WORDED_ACTIONS}")
+    if action in RETURN_ACTIONS:
+        return _return_decision(action, fields, lines, name)
     if not order_id:
         raise RowProblem(f"{name('order_id')} is empty: give the marketplace's order id")
     for field, value in fields.items():
@@ -171,6 +194,31 @@ def _request(
         reason=_reason(RefundReason, fields.get("reason", ""), action, name),
         lines=tuple(_refund_line(label, values, name) for label, values in lines),
         note=fields.get("note") or None,
+    )
+
+
+def _return_decision(
+    action: str, fields: Mapping[str, str], lines: Sequence[LineFields], name: Naming
+) -> ReturnDecisionRequest:
+    for field, value in fields.items():
+        if value and action not in INSTRUCTION_FIELDS[field]:
+            raise RowProblem(f"{name(field)} does not apply to {action}: {_belongs(field)}")
+        _check_length(field, value, name)
+    if not fields.get("return_id"):
+        raise RowProblem(f"{name('return_id')} is empty: give the marketplace's return id")
+    decision_lines = []
+    for label, values in lines:
+        line_id, sku, quantity = _line_basics(label, values, action, name)
+        amount = _amount(label, values.get("item_amount", ""), name("item_amount"))
+        decision_lines.append(
+            DecisionLine(quantity=quantity, line_id=line_id, sku=sku, amount=amount)
+        )
+    return ReturnDecisionRequest(
+        decision=RETURN_ACTIONS[action],
+        lines=tuple(decision_lines),
+        reason=fields.get("reason") or None,
+        note=fields.get("note") or None,
+        reference=fields.get("reference") or None,
     )
 
 

@@ -1,4 +1,5 @@
-"""Reading status XML files: ``<statusUpdates>`` holding shipments, cancellations, refunds.
+"""Reading status XML files: ``<statusUpdates>`` holding shipments, cancellations, refunds
+and return decisions (``returnAccept``, ``returnReject``, ``returnRefund``).
 
 The file is parsed with defusedxml and DTDs are refused outright, so no entity can be
 declared, expanded or fetched: a "billion laughs" file is turned away at its
@@ -23,23 +24,37 @@ from orderbridge.services.status_sources.status_instructions import (
 )
 
 ROOT = "statusUpdates"
-_ACTIONS = {"shipment": "ship", "cancellation": "cancel", "refund": "refund"}
+_ACTIONS = {
+    "shipment": "ship",
+    "cancellation": "cancel",
+    "refund": "refund",
+    "returnAccept": "accept_return",
+    "returnReject": "reject_return",
+    "returnRefund": "refund_return",
+}
 _COMMON = ("orderId", "connection", "reference")
 _ATTRIBUTES = {
     "shipment": (*_COMMON, "carrier", "trackingNumber", "shippingMethod", "shippedAt"),
     "cancellation": (*_COMMON, "reason", "note"),
     "refund": (*_COMMON, "reason", "note"),
+    "returnAccept": (*_COMMON, "returnId", "reason", "note"),
+    "returnReject": (*_COMMON, "returnId", "reason", "note"),
+    "returnRefund": (*_COMMON, "returnId", "reason", "note"),
 }
 _LINE_ATTRIBUTES = {
     "shipment": ("lineId", "sku", "quantity"),
     "cancellation": ("lineId", "sku", "quantity"),
     "refund": ("lineId", "sku", "quantity", "itemAmount", "shippingAmount", "taxAmount"),
+    "returnAccept": ("lineId", "sku", "quantity"),
+    "returnReject": ("lineId", "sku", "quantity"),
+    "returnRefund": ("lineId", "sku", "quantity", "itemAmount"),
 }
 # The XML's attribute names and the field names instructions share with the CSV format.
 _FIELDS = {
     "orderId": "order_id",
     "connection": "connection",
     "reference": "reference",
+    "returnId": "return_id",
     "carrier": "carrier",
     "trackingNumber": "tracking_number",
     "shippingMethod": "shipping_method",
@@ -160,7 +175,10 @@ def _instruction(number: int, element: _Element) -> Instruction:
         )
 
     if element.tag not in _ACTIONS:
-        return failed(f"unknown element <{element.tag}>: use shipment, cancellation or refund")
+        return failed(
+            f"unknown element <{element.tag}>: use shipment, cancellation, refund, "
+            "returnAccept, returnReject or returnRefund"
+        )
     unknown = sorted(set(values) - set(_ATTRIBUTES[element.tag]))
     if unknown:
         return failed(
