@@ -80,12 +80,16 @@ def test_set_up_import_list_and_export(cli: CliRunner) -> None:
             "--no-auto-export",
         )
         listed = _ok(cli, "connections", "list")
-        assert "amazon-de" in listed and "never" in listed
+        # Neither orders nor returns were imported yet.
+        assert "amazon-de" in listed and listed.count("never") == 2
         shown = _ok(cli, "connections", "show", "amazon-de")
         assert SIM.refresh_token not in shown and "client_secret" not in shown
 
         imported = _ok(cli, "import", "orders", "--connection", "amazon-de")
         assert re.search(r"amazon-de\s+│\s+succeeded\s+│\s+\d+\s+│\s+30\s+│\s+30", imported)
+        assert _ok(cli, "connections", "list").count("never") == 1  # returns still to come
+        returned = _ok(cli, "import", "returns", "--connection", "amazon-de")
+        assert re.search(r"amazon-de\s+│\s+succeeded", returned)
         assert "never" not in _ok(cli, "connections", "list")
 
         orders = _ok(cli, "orders", "list", "--limit", "5")

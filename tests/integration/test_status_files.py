@@ -308,7 +308,8 @@ async def test_a_partly_bad_file_applies_the_good_rows_and_lands_in_failed(
     assert "over-shipping" in report[2]["message"]
     assert (
         report[3]["message"]
-        == "action is 'deliver': use ship, cancel, refund, accept_return, reject_return or refund_return"
+        == "action is 'deliver': use ship, cancel, refund, accept_return, reject_return or "
+        "refund_return"
     )
 
     entries = await _rows(ctx, error_entries)

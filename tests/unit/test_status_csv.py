@@ -101,7 +101,8 @@ def test_a_header_without_rows_holds_no_instructions() -> None:
     [
         (
             "shp,302-7,MUG-RED,1,,,",
-            "action is 'shp': use ship, cancel, refund, accept_return, reject_return or refund_return",
+            "action is 'shp': use ship, cancel, refund, accept_return, reject_return or "
+            "refund_return",
         ),
         ("ship,,MUG-RED,1,,,", "order_id is empty"),
         ("ship,302-7,MUG-RED,two,,,", "quantity 'two' is not a whole number"),
@@ -217,7 +218,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "status-files.md"
 
 def test_the_documented_examples_read_as_described() -> None:
     examples = re.findall(r"```csv\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)
-    full, smallest = (parse_status_csv(example.encode()) for example in examples)
+    full, smallest, returns = (parse_status_csv(example.encode()) for example in examples)
     assert [(item.action, item.rows, item.problem) for item in full] == [
         ("ship", (2, 3), None),
         ("ship", (4,), None),
@@ -226,6 +227,10 @@ def test_the_documented_examples_read_as_described() -> None:
         ("refund", (7,), None),
     ]
     assert [(item.action, item.problem) for item in smallest] == [("ship", None), ("ship", None)]
+    assert [(item.action, item.return_id, item.problem) for item in returns] == [
+        ("refund_return", "R-1", None),
+        ("reject_return", "R-2", None),
+    ]
 
 
 def test_the_documentation_lists_every_reason() -> None:

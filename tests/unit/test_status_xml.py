@@ -176,7 +176,7 @@ def test_a_file_that_cannot_be_read_is_refused_with_its_position(
 
 def test_the_documented_example_reads_as_described() -> None:
     doc = Path(__file__).resolve().parents[2] / "docs" / "status-files.md"
-    (example,) = re.findall(r"```xml\n(.*?)```", doc.read_text(encoding="utf-8"), re.DOTALL)
+    example, returns = re.findall(r"```xml\n(.*?)```", doc.read_text(encoding="utf-8"), re.DOTALL)
     instructions = parse_status_xml(example.encode())
     assert [(item.row, item.action, item.problem) for item in instructions] == [
         (1, "ship", None),
@@ -186,3 +186,8 @@ def test_the_documented_example_reads_as_described() -> None:
         (5, "refund", None),
     ]
     assert instructions[1].connection == "amazon-fr"
+    decisions = parse_status_xml(returns.encode())
+    assert [(item.action, item.return_id, item.problem) for item in decisions] == [
+        ("refund_return", "R-1", None),
+        ("accept_return", "R-3", None),
+    ]

@@ -17,6 +17,7 @@ from orderbridge.services.context import ServiceContext
 
 app = typer.Typer(help="Marketplace connections: add, list, show, enable, disable, update, test.")
 targets_app = typer.Typer(help="Export targets (webhook or files) that receive orders.")
+ACTOR = "cli"  # who the audit log names for changes made here
 
 
 def _pairs(values: list[str], what: str) -> dict[str, str]:
@@ -84,15 +85,23 @@ def add(
         check_catalog=check_catalog,
         visible_only=visible_only,
     )
-    connection_id = run_with_context(lambda ctx: service.create_connection(ctx, spec))
+    connection_id = run_with_context(lambda ctx: service.create_connection(ctx, spec, actor=ACTOR))
     console.print(f"connection [bold]{name}[/bold] added (id {connection_id})")
 
 
 @app.command("list")
 def list_connections() -> None:
-    """All connections with their last successful import."""
+    """All connections with their last successful order and return imports."""
     rows = run_with_context(queries.list_connections)
-    table = Table("name", "channel", "import", "interval", "last successful import", "last error")
+    table = Table(
+        "name",
+        "channel",
+        "import",
+        "interval",
+        "last successful import",
+        "last returns import",
+        "last error",
+    )
     for row in rows:
         table.add_row(
             row.name,
@@ -100,7 +109,8 @@ def list_connections() -> None:
             "on" if row.import_enabled else "off",
             f"{row.import_interval_seconds}s",
             _when(row.last_success_at),
-            (row.last_error or "")[:60],
+            _when(row.returns_last_success_at),
+            (row.last_error or row.returns_last_error or "")[:60],
         )
     console.print(table)
 
@@ -113,7 +123,9 @@ def show(name: str) -> None:
 
 
 def _set_enabled(name: str, enabled: bool) -> None:
-    run_with_context(lambda ctx: service.update_connection(ctx, name, {"import_enabled": enabled}))
+    run_with_context(
+        lambda ctx: service.update_connection(ctx, name, {"import_enabled": enabled}, actor=ACTOR)
+    )
     console.print(f"import {'enabled' if enabled else 'disabled'} for [bold]{name}[/bold]")
 
 
@@ -169,7 +181,7 @@ def update(
         changes["credentials"] = _pairs(credential, "--credential")
     if option:
         changes["options"] = _options(option)
-    run_with_context(lambda ctx: service.update_connection(ctx, name, changes))
+    run_with_context(lambda ctx: service.update_connection(ctx, name, changes, actor=ACTOR))
     console.print(f"connection [bold]{name}[/bold] updated")
 
 
@@ -198,7 +210,7 @@ def add_target(
 
     async def create(ctx: ServiceContext) -> int:
         return await service.create_export_target(
-            ctx, name=name, kind=kind, settings=settings, secret=secret
+            ctx, name=name, kind=kind, settings=settings, secret=secret, actor=ACTOR
         )
 
     target_id = run_with_context(create)
@@ -228,7 +240,7 @@ def update_target(
     settings = _options(setting or [])
     run_with_context(
         lambda ctx: targets_service.update_export_target(
-            ctx, name, settings=settings or None, secret=secret
+            ctx, name, settings=settings or None, secret=secret, actor=ACTOR
         )
     )
     console.print(f"export target [bold]{name}[/bold] updated")
@@ -237,7 +249,7 @@ def update_target(
 @targets_app.command("remove")
 def remove_target(name: str) -> None:
     """Remove a target that no connection uses and no export waits for."""
-    run_with_context(lambda ctx: targets_service.delete_export_target(ctx, name))
+    run_with_context(lambda ctx: targets_service.delete_export_target(ctx, name, actor=ACTOR))
     console.print(f"export target [bold]{name}[/bold] removed")
 
 

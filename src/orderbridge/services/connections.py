@@ -1,10 +1,15 @@
-"""Connections and export targets: create, change, enable or disable, and test them."""
+"""Connections and export targets: create, change, enable or disable, and test them.
+
+Each create and change is written to the audit log in its own transaction, with the
+``actor`` the caller names (``api:<token>``, ``cli``; ``system`` when there is none).
+Credentials and secrets appear there only as ``(changed)``.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select, update
@@ -18,6 +23,7 @@ from orderbridge.oms.targets import validate_target_settings
 from orderbridge.secrets_box import SecretUnreadable
 from orderbridge.services.context import ServiceContext
 from orderbridge.services.errors import Conflict, InvalidInput, NotFound
+from orderbridge.store.audit_trail import SECRET_CHANGED, record_change
 from orderbridge.store.feeds import ORDERS, ensure_feed
 from orderbridge.store.rate_budget import PostgresRateBudget
 from orderbridge.store.tables import connections, export_targets
@@ -116,7 +122,9 @@ async def _target_id(ctx: ServiceContext, name: str | None) -> int | None:
     return int(found)
 
 
-async def create_connection(ctx: ServiceContext, spec: ConnectionSpec) -> int:
+async def create_connection(
+    ctx: ServiceContext, spec: ConnectionSpec, *, actor: str = "system"
+) -> int:
     _check_interval(spec.import_interval_seconds)
     _check_overlap(spec.overlap_seconds)
     _check_tracking_wait(spec.tracking_wait_seconds)
@@ -149,6 +157,15 @@ async def create_connection(ctx: ServiceContext, spec: ConnectionSpec) -> int:
             )
             connection_id = int(result.scalar_one())
             await ensure_feed(conn, connection_id, ORDERS, now)
+            await record_change(
+                conn,
+                at=now,
+                actor=actor,
+                action="create",
+                subject_kind="connection",
+                subject_name=spec.name,
+                changes=_created(spec),
+            )
     except IntegrityError as exc:
         raise Conflict(f"a connection named {spec.name!r} exists already", field="name") from exc
     ctx.wake()
@@ -165,8 +182,15 @@ async def connection_row(ctx: ServiceContext, name_or_id: str | int) -> dict[str
     return dict(found)
 
 
+def _created(spec: ConnectionSpec) -> dict[str, Any]:
+    """A new connection's settings for the audit log, credentials only as "(changed)"."""
+    created = {field: value for field, value in asdict(spec).items() if field != "name"}
+    created["credentials"] = SECRET_CHANGED
+    return created
+
+
 async def update_connection(
-    ctx: ServiceContext, name_or_id: str | int, changes: dict[str, Any]
+    ctx: ServiceContext, name_or_id: str | int, changes: dict[str, Any], *, actor: str = "system"
 ) -> None:
     unknown = set(changes) - UPDATABLE
     if unknown:
@@ -205,11 +229,49 @@ async def update_connection(
     if not values:
         return
     async with ctx.db.write() as conn:
+        now = ctx.clock()
         await conn.execute(
             update(connections)
             .where(connections.c.id == row["id"])
-            .values(**values, updated_at=ctx.clock())
+            .values(**values, updated_at=now)
         )
+        audit = await _changed(conn, row, values, changes)
+        if audit:
+            await record_change(
+                conn,
+                at=now,
+                actor=actor,
+                action="update",
+                subject_kind="connection",
+                subject_name=row["name"],
+                changes=audit,
+            )
+
+
+async def _changed(
+    conn: Any, row: dict[str, Any], values: dict[str, Any], changes: dict[str, Any]
+) -> dict[str, Any]:
+    """The fields that differ, old → new; credentials only as "(changed)"."""
+    audit: dict[str, Any] = {}
+    for field, value in values.items():
+        if field == "credentials_encrypted":
+            if changes.get("credentials"):
+                audit["credentials"] = SECRET_CHANGED
+        elif field == "export_target_id":
+            if value != row["export_target_id"]:
+                old = None
+                if row["export_target_id"] is not None:
+                    old = (
+                        await conn.execute(
+                            select(export_targets.c.name).where(
+                                export_targets.c.id == row["export_target_id"]
+                            )
+                        )
+                    ).scalar()
+                audit["export_target"] = {"old": old, "new": changes["export_target"]}
+        elif row[field] != value:
+            audit[field] = {"old": row[field], "new": value}
+    return audit
 
 
 def _config(ctx: ServiceContext, row: dict[str, Any]) -> ConnectionConfig:
@@ -245,7 +307,13 @@ async def test_connection(ctx: ServiceContext, name_or_id: str | int) -> str:
 
 
 async def create_export_target(
-    ctx: ServiceContext, *, name: str, kind: str, settings: dict[str, Any], secret: str | None
+    ctx: ServiceContext,
+    *,
+    name: str,
+    kind: str,
+    settings: dict[str, Any],
+    secret: str | None,
+    actor: str = "system",
 ) -> int:
     try:
         validate_target_settings(kind, settings, secret)
@@ -269,7 +337,20 @@ async def create_export_target(
                 )
                 .returning(export_targets.c.id)
             )
-            return int(result.scalar_one())
+            target_id = int(result.scalar_one())
+            created: dict[str, Any] = {"kind": kind, "settings": settings}
+            if secret:
+                created["secret"] = SECRET_CHANGED
+            await record_change(
+                conn,
+                at=now,
+                actor=actor,
+                action="create",
+                subject_kind="export_target",
+                subject_name=name,
+                changes=created,
+            )
+            return target_id
     except IntegrityError as exc:
         raise Conflict(f"an export target named {name!r} exists already", field="name") from exc
 

@@ -2,7 +2,8 @@
 
 A target's secret is write-only: a change replaces it, nothing reads it back. A target
 still named by a connection, or with exports waiting for it, cannot be removed: the
-answer says which, so nothing queued for it is silently dropped.
+answer says which, so nothing queued for it is silently dropped. Each change and removal
+is written to the audit log in its own transaction (a secret only as ``(changed)``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from orderbridge.oms.targets import validate_target_settings
 from orderbridge.services.context import ServiceContext
 from orderbridge.services.errors import Conflict, InvalidInput, NotFound
 from orderbridge.store import outbox_queue
+from orderbridge.store.audit_trail import SECRET_CHANGED, record_change
 from orderbridge.store.tables import connections, export_targets, outbox
 
 
@@ -35,6 +37,7 @@ async def update_export_target(
     *,
     settings: dict[str, Any] | None = None,
     secret: str | None = None,
+    actor: str = "system",
 ) -> None:
     """Merge ``settings`` key by key into the stored ones (a ``null`` value removes a key)
     and replace the secret when one is given; the result must still be a usable target."""
@@ -56,15 +59,30 @@ async def update_export_target(
             raise InvalidInput(
                 str(exc), field=field if sep and field.isidentifier() else "settings"
             ) from exc
-        values: dict[str, Any] = {"settings": merged, "updated_at": ctx.clock()}
+        now = ctx.clock()
+        values: dict[str, Any] = {"settings": merged, "updated_at": now}
+        audit: dict[str, Any] = {}
+        if merged != row["settings"]:
+            audit["settings"] = {"old": dict(row["settings"]), "new": merged}
         if secret:
             values["secret_encrypted"] = ctx.box.encrypt(secret)
+            audit["secret"] = SECRET_CHANGED
         await conn.execute(
             update(export_targets).where(export_targets.c.id == row["id"]).values(**values)
         )
+        if audit:
+            await record_change(
+                conn,
+                at=now,
+                actor=actor,
+                action="update",
+                subject_kind="export_target",
+                subject_name=name,
+                changes=audit,
+            )
 
 
-async def delete_export_target(ctx: ServiceContext, name: str) -> None:
+async def delete_export_target(ctx: ServiceContext, name: str, *, actor: str = "system") -> None:
     async with ctx.db.write() as conn:
         row = await _target(conn, name)
         users = (
@@ -105,3 +123,12 @@ async def delete_export_target(ctx: ServiceContext, name: str) -> None:
             update(outbox).where(outbox.c.target_id == row["id"]).values(target_id=None)
         )
         await conn.execute(delete(export_targets).where(export_targets.c.id == row["id"]))
+        await record_change(
+            conn,
+            at=ctx.clock(),
+            actor=actor,
+            action="delete",
+            subject_kind="export_target",
+            subject_name=name,
+            changes={"kind": row["kind"], "settings": dict(row["settings"])},
+        )

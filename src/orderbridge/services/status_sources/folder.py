@@ -6,31 +6,37 @@ request, then moves the file into ``processed/`` (every instruction applied) or
 what became of each row. An instruction's idempotency key is the file's SHA-256 and its
 row number, so a file dropped twice, or a run cut off before its move, applies nothing
 twice.
+
+A source may name the file it expects (``expected_file``: a name or a glob such as
+``status_*.csv``, for an OMS that delivers on a schedule): it then takes only files of
+that name, and a run that finds none is an error naming the folder and the file.
 """
 
 from __future__ import annotations
 
 import asyncio
 import csv
+import fnmatch
 import hashlib
 import io
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from orderbridge.services.context import ServiceContext
 from orderbridge.services.errors import InvalidInput
-from orderbridge.services.fulfilment.requests import (
-    CancellationRequest,
-    RefundRequest,
-    ShipmentRequest,
-)
 from orderbridge.services.status_sources.applying import apply_row
-from orderbridge.services.status_sources.rows import RowOutcome, RunResult, StatusRow, StatusSource
+from orderbridge.services.status_sources.rows import (
+    RowOutcome,
+    RunResult,
+    StatusRow,
+    StatusSource,
+    status_row,
+)
 from orderbridge.services.status_sources.sources import register_runner, register_settings_check
 from orderbridge.services.status_sources.status_csv import parse_status_csv
 from orderbridge.services.status_sources.status_instructions import Instruction, StatusFileError
@@ -38,7 +44,7 @@ from orderbridge.services.status_sources.status_xml import parse_status_xml
 from orderbridge.store.error_log import record_error
 
 FORMATS = ("csv", "xml", "auto")
-SETTINGS = frozenset({"folder", "format"})
+SETTINGS = frozenset({"folder", "format", "expected_file"})
 PROCESSED = "processed"
 FAILED = "failed"
 REPORT_SUFFIX = ".report.csv"
@@ -56,7 +62,13 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class FolderProblem(Exception):
-    """The folder itself cannot be used; the whole run fails with this message."""
+    """The folder (or the file it should hold) cannot be used; the whole run fails with this
+    message, and its error entry carries ``fix`` and the facts in ``attributes``."""
+
+    def __init__(self, message: str, *, fix: str, attributes: dict[str, str]) -> None:
+        super().__init__(message)
+        self.fix = fix
+        self.attributes = attributes
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +86,7 @@ def check(settings: dict[str, Any]) -> None:
     if unknown:
         raise InvalidInput(
             f"unknown folder setting(s) {', '.join(unknown)}: a folder source takes "
-            "folder and format",
+            "folder, format and expected_file",
             field="settings",
         )
     folder = settings.get("folder")
@@ -95,46 +107,88 @@ def check(settings: dict[str, Any]) -> None:
             f"settings.format is {file_format!r}: use csv, xml or auto (by file extension)",
             field="settings.format",
         )
+    if "expected_file" in settings:
+        _check_expected_file(settings["expected_file"])
+
+
+def _check_expected_file(expected: Any) -> None:
+    field = "settings.expected_file"
+    if not isinstance(expected, str) or not expected.strip():
+        raise InvalidInput(
+            "settings.expected_file must be a file name or a glob such as status_*.csv",
+            field=field,
+        )
+    if "/" in expected or "\\" in expected:
+        raise InvalidInput(
+            f"settings.expected_file {expected!r} must be a name inside the folder, without "
+            "a path: put the path in settings.folder",
+            field=field,
+        )
+    if expected.startswith(".") or expected.lower().endswith(_TEMPORARY_SUFFIXES):
+        raise InvalidInput(
+            f"settings.expected_file {expected!r} names a hidden or unfinished file, which is "
+            "never read: name the finished file",
+            field=field,
+        )
 
 
 async def run_folder(ctx: ServiceContext, source: StatusSource) -> RunResult:
     folder = Path(source.settings["folder"])
     file_format = str(source.settings.get("format", "auto"))
+    expected = source.settings.get("expected_file")
     try:
-        ready = await asyncio.to_thread(_ready_files, folder)
+        ready = await asyncio.to_thread(_ready_files, folder, expected)
     except FolderProblem as problem:
-        return RunResult(error=str(problem))
+        return RunResult(error=str(problem), fix=problem.fix, error_attributes=problem.attributes)
     result = RunResult()
     for path in ready:
         await _take_file(ctx, source, folder, path, file_format, result)
     return result
 
 
-def _ready_files(folder: Path) -> list[Path]:
-    """The files to read now, oldest first; ``processed/`` and ``failed/`` exist after."""
+def _ready_files(folder: Path, expected: str | None = None) -> list[Path]:
+    """The files to read now, oldest first; ``processed/`` and ``failed/`` exist after.
+
+    With ``expected`` only files of that name (glob) count, and none at all is a problem;
+    one still being written is not: it is taken at the next run.
+    """
+    facts = {"folder": str(folder)}
+    if expected:
+        facts["expected_file"] = expected
+    access = "give the user orderbridge runs as read and write access to the folder"
     try:
         is_folder = folder.is_dir()
     except OSError as exc:
         raise FolderProblem(
             f"status folder {folder} cannot be read ({exc.strerror}): give the orderbridge "
-            "user access to it"
+            "user access to it",
+            fix=access,
+            attributes=facts,
         ) from None
     if not is_folder:
         if folder.exists():
             raise FolderProblem(
                 f"status folder {folder} is a file, not a folder: correct the source's "
-                "folder setting"
+                "folder setting",
+                fix=f"{folder} is a file: correct the source's folder setting "
+                "(status-sources update NAME --folder …)",
+                attributes=facts,
             )
         raise FolderProblem(
             f"status folder {folder} does not exist: create it or correct the source's "
-            "folder setting"
+            "folder setting",
+            fix=f"create {folder} (or mount the share it lives on), or correct the source's "
+            "folder setting (status-sources update NAME --folder …)",
+            attributes=facts,
         )
     try:
         entries = list(os.scandir(folder))
     except OSError as exc:
         raise FolderProblem(
             f"status folder {folder} cannot be read ({exc.strerror}): give the orderbridge "
-            "user read and write access to it"
+            "user read and write access to it",
+            fix=access,
+            attributes=facts,
         ) from None
     for name in (PROCESSED, FAILED):
         try:
@@ -142,12 +196,18 @@ def _ready_files(folder: Path) -> list[Path]:
         except OSError as exc:
             raise FolderProblem(
                 f"cannot create {folder / name} ({exc.strerror}): orderbridge moves each "
-                "status file there once read; give it write access to the status folder"
+                "status file there once read; give it write access to the status folder",
+                fix=access,
+                attributes=facts,
             ) from None
     now = time.time()  # file times are wall-clock times, so compare with the wall clock
     found: list[tuple[float, str, Path]] = []
+    expected_there = False
     for entry in entries:
         if entry.name.startswith(".") or entry.name.lower().endswith(_TEMPORARY_SUFFIXES):
+            continue
+        # Case-sensitive, as the file system is: STATUS_1.CSV is not status_*.csv.
+        if expected and not fnmatch.fnmatchcase(entry.name, expected):
             continue
         try:
             if not entry.is_file():
@@ -155,9 +215,18 @@ def _ready_files(folder: Path) -> list[Path]:
             modified = entry.stat().st_mtime
         except OSError:
             continue  # gone since the listing: nothing to take
+        expected_there = True
         if now - modified < _SETTLE_SECONDS:
             continue
         found.append((modified, entry.name, Path(entry.path)))
+    if expected and not expected_there:
+        raise FolderProblem(
+            f"expected status file {expected} not found in status folder {folder}",
+            fix=f"check that the OMS delivered a file named {expected} (case-sensitive) into "
+            f"{folder}, finished (not .tmp, .part or hidden), before this run; or correct the "
+            "source's expected_file setting, or its schedule to run after the delivery",
+            attributes=facts,
+        )
     return [path for _, _, path in sorted(found)]
 
 
@@ -231,21 +300,7 @@ async def _apply(
 
 
 def _status_row(instruction: Instruction, origin: str, key: str) -> StatusRow | None:
-    request = instruction.request
-    row = StatusRow(
-        action="ship",
-        order_id=instruction.order_id,
-        origin=origin,
-        key=key,
-        connection=instruction.connection,
-    )
-    if isinstance(request, ShipmentRequest):
-        return replace(row, shipment=request)
-    if isinstance(request, CancellationRequest):
-        return replace(row, action="cancel", cancellation=request)
-    if isinstance(request, RefundRequest):
-        return replace(row, action="refund", refund=request)
-    return None
+    return status_row(instruction, origin=origin, key=key)
 
 
 async def _log_problem(

@@ -1,19 +1,22 @@
-"""What a status source delivers, one row per shipment, cancellation or refund."""
+"""What a status source delivers, one row per shipment, cancellation, refund or return
+decision."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from orderbridge.services.fulfilment.requests import (
     CancellationRequest,
     RefundRequest,
     ShipmentRequest,
 )
+from orderbridge.services.return_decisions import ReturnDecisionRequest
+from orderbridge.services.status_sources.status_instructions import Instruction
 
-Action = Literal["ship", "cancel", "refund"]
+Action = Literal["ship", "cancel", "refund", "accept_return", "reject_return", "refund_return"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +33,8 @@ class StatusRow:
     shipment: ShipmentRequest | None = None
     cancellation: CancellationRequest | None = None
     refund: RefundRequest | None = None
+    return_id: str | None = None  # the marketplace's return id, for a return decision
+    return_decision: ReturnDecisionRequest | None = None
 
     def fingerprint(self) -> str:
         body = repr(
@@ -42,7 +47,31 @@ class StatusRow:
                 self.refund,
             )
         )
+        if self.return_decision is not None:
+            body += repr((self.return_id, self.return_decision))
         return hashlib.sha256(body.encode()).hexdigest()
+
+
+def status_row(instruction: Instruction, *, origin: str, key: str) -> StatusRow | None:
+    """The row an instruction read from a file or a polled update asks for."""
+    request = instruction.request
+    row = StatusRow(
+        action="ship",
+        order_id=instruction.order_id,
+        origin=origin,
+        key=key,
+        connection=instruction.connection,
+    )
+    if isinstance(request, ShipmentRequest):
+        return replace(row, shipment=request)
+    if isinstance(request, CancellationRequest):
+        return replace(row, action="cancel", cancellation=request)
+    if isinstance(request, RefundRequest):
+        return replace(row, action="refund", refund=request)
+    if isinstance(request, ReturnDecisionRequest):
+        action: Action = cast(Action, instruction.action)
+        return replace(row, action=action, return_id=instruction.return_id, return_decision=request)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +85,7 @@ class StatusSource:
     cursor: str | None
     enabled: bool
     secret_encrypted: str | None = None  # decrypt with ctx.box.decrypt; never log it
+    cron: str | None = None  # when set, runs follow it instead of the interval
 
 
 @dataclass(slots=True)
@@ -77,6 +107,10 @@ class RunResult:
     files_failed: int = 0
     cursor: str | None = None
     error: str | None = None
+    # For the error entry of a failed source: what to do about it, and the facts it names
+    # (the folder, the expected file …); a generic fix is used when a runner gives none.
+    fix: str | None = None
+    error_attributes: dict[str, Any] = field(default_factory=dict)
     started_at: datetime | None = None
 
     @property

@@ -12,6 +12,7 @@ from orderbridge.services.connections import (
 )
 from orderbridge.services.order_holds import release_held
 from orderbridge.services.queries import ConnectionView, connection_detail, list_connections
+from orderbridge.web.api.auth import Token
 from orderbridge.web.api.dependencies import Ctx
 from orderbridge.web.api.errors import error_responses
 from orderbridge.web.api.schemas import (
@@ -31,9 +32,11 @@ router = APIRouter(prefix="/connections", tags=["connections"])
     response_model=ConnectionOut,
     responses=error_responses(409),
 )
-async def create(body: ConnectionCreate, ctx: Ctx) -> ConnectionView:
+async def create(body: ConnectionCreate, ctx: Ctx, token: Token) -> ConnectionView:
     """Create a connection; its credentials are checked by the channel's connector first."""
-    connection_id = await create_connection(ctx, ConnectionSpec(**body.model_dump()))
+    connection_id = await create_connection(
+        ctx, ConnectionSpec(**body.model_dump()), actor=f"api:{token.name}"
+    )
     return await connection_detail(ctx, connection_id)
 
 
@@ -49,9 +52,9 @@ async def show(name: str, ctx: Ctx) -> ConnectionView:
 
 
 @router.patch("/{name}", response_model=ConnectionOut, responses=error_responses(404))
-async def change(name: str, body: ConnectionUpdate, ctx: Ctx) -> ConnectionView:
+async def change(name: str, body: ConnectionUpdate, ctx: Ctx, token: Token) -> ConnectionView:
     changes = body.model_dump(exclude_unset=True)
-    await update_connection(ctx, name, changes)
+    await update_connection(ctx, name, changes, actor=f"api:{token.name}")
     view = await connection_detail(ctx, name)
     if "check_catalog" in changes or "visible_only" in changes:
         # Held orders follow the new setting at once (all released when checks stop).
@@ -61,16 +64,16 @@ async def change(name: str, body: ConnectionUpdate, ctx: Ctx) -> ConnectionView:
 
 
 @router.post("/{name}/enable", response_model=ConnectionOut, responses=error_responses(404))
-async def enable(name: str, ctx: Ctx) -> ConnectionView:
+async def enable(name: str, ctx: Ctx, token: Token) -> ConnectionView:
     """Turn scheduled and on-demand imports on."""
-    await update_connection(ctx, name, {"import_enabled": True})
+    await update_connection(ctx, name, {"import_enabled": True}, actor=f"api:{token.name}")
     return await connection_detail(ctx, name)
 
 
 @router.post("/{name}/disable", response_model=ConnectionOut, responses=error_responses(404))
-async def disable(name: str, ctx: Ctx) -> ConnectionView:
+async def disable(name: str, ctx: Ctx, token: Token) -> ConnectionView:
     """Turn imports off; stored orders and scheduled exports stay as they are."""
-    await update_connection(ctx, name, {"import_enabled": False})
+    await update_connection(ctx, name, {"import_enabled": False}, actor=f"api:{token.name}")
     return await connection_detail(ctx, name)
 
 

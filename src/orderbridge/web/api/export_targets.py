@@ -11,6 +11,7 @@ from orderbridge.services.queries import (
     export_target_detail,
     list_export_targets,
 )
+from orderbridge.web.api.auth import Token
 from orderbridge.web.api.dependencies import Ctx
 from orderbridge.web.api.errors import error_responses
 from orderbridge.web.api.schemas import (
@@ -29,10 +30,15 @@ router = APIRouter(prefix="/export-targets", tags=["export targets"])
     response_model=ExportTargetOut,
     responses=error_responses(409),
 )
-async def create(body: ExportTargetCreate, ctx: Ctx) -> ExportTargetView:
+async def create(body: ExportTargetCreate, ctx: Ctx, token: Token) -> ExportTargetView:
     """Create an export target; a webhook needs its signing ``secret`` (never returned)."""
     target_id = await create_export_target(
-        ctx, name=body.name, kind=body.kind, settings=body.settings, secret=body.secret
+        ctx,
+        name=body.name,
+        kind=body.kind,
+        settings=body.settings,
+        secret=body.secret,
+        actor=f"api:{token.name}",
     )
     return await export_target_detail(ctx, target_id)
 
@@ -48,15 +54,17 @@ async def show(name: str, ctx: Ctx) -> ExportTargetView:
 
 
 @router.patch("/{name}", response_model=ExportTargetOut, responses=error_responses(404))
-async def change(name: str, body: ExportTargetUpdate, ctx: Ctx) -> ExportTargetView:
+async def change(name: str, body: ExportTargetUpdate, ctx: Ctx, token: Token) -> ExportTargetView:
     """Merge ``settings`` into the stored ones (``null`` removes a key); a ``secret`` replaces
     the stored one. The result must still be a usable target."""
-    await update_export_target(ctx, name, settings=body.settings, secret=body.secret)
+    await update_export_target(
+        ctx, name, settings=body.settings, secret=body.secret, actor=f"api:{token.name}"
+    )
     return await export_target_detail(ctx, name)
 
 
 @router.delete("/{name}", status_code=204, responses=error_responses(404, 409))
-async def remove(name: str, ctx: Ctx) -> Response:
+async def remove(name: str, ctx: Ctx, token: Token) -> Response:
     """Remove a target no connection uses and no export waits for."""
-    await delete_export_target(ctx, name)
+    await delete_export_target(ctx, name, actor=f"api:{token.name}")
     return Response(status_code=204)
