@@ -9,7 +9,6 @@ fetched again on every later run until it imports, so it is never skipped.
 from __future__ import annotations
 
 import contextlib
-import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,6 +26,14 @@ from orderbridge.services.connections import connection_row, connector_for
 from orderbridge.services.context import ServiceContext
 from orderbridge.services.errors import InvalidInput
 from orderbridge.services.export_scheduling import exports_new_orders, queue_imported
+from orderbridge.services.import_run_records import (
+    ImportSummary,
+    RunFailure,
+    record_failure,
+    record_success,
+    retry_delay,
+    save_counters,
+)
 from orderbridge.services.oms_notices import schedule_cancellation_notices
 from orderbridge.services.order_holds import catalog_check, release_held
 from orderbridge.store import feeds
@@ -38,23 +45,6 @@ from orderbridge.store.order_writer import PageOutcome, upsert_page
 from orderbridge.store.tables import connections, import_retries, import_runs
 
 RAW_EXCERPT_CHARS = 4000
-
-
-@dataclass(slots=True)
-class ImportSummary:
-    connection_id: int
-    connection_name: str
-    status: str  # succeeded | failed | skipped
-    run_id: int | None = None
-    window: ReadWindow | None = None
-    pages: int = 0
-    seen: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    retried_ok: int = 0
-    error: str | None = None
 
 
 @dataclass(slots=True)
@@ -341,42 +331,22 @@ async def _retry_quarantined(run: _Run, connector: Connector) -> None:
 
 
 async def _save_counters(run: _Run, conn: Any) -> None:
-    summary = run.summary
-    await conn.execute(
-        update(import_runs)
-        .where(import_runs.c.id == summary.run_id)
-        .values(
-            pages=summary.pages,
-            orders_seen=summary.seen,
-            orders_created=summary.created,
-            orders_updated=summary.updated,
-            orders_unchanged=summary.unchanged,
-            orders_failed=summary.failed,
-            window_lower=summary.window.lower if summary.window else None,
-            window_upper=summary.window.upper if summary.window else None,
-        )
-    )
+    await save_counters(conn, run.summary)
 
 
 async def _finish_succeeded(run: _Run, watermark: datetime) -> None:
     ctx, summary = run.ctx, run.summary
     now = ctx.clock()
     async with ctx.db.write() as conn:
-        await _save_counters(run, conn)
-        await feeds.release_success(
+        await record_success(
             conn,
-            run.feed["id"],
+            summary,
+            feed_id=run.feed["id"],
             owner=run.owner,
             watermark=watermark,
             now=now,
             next_poll_at=now + timedelta(seconds=run.row["import_interval_seconds"]),
         )
-        await conn.execute(
-            update(import_runs)
-            .where(import_runs.c.id == summary.run_id)
-            .values(status="succeeded", finished_at=now)
-        )
-    summary.status = "succeeded"
     log.info(
         "import_succeeded",
         connection_id=run.connection_id,
@@ -397,46 +367,22 @@ async def _finish_failed(
     ctx, summary = run.ctx, run.summary
     now = ctx.clock()
     failures = int(run.feed["consecutive_failures"]) + 1
-    interval = timedelta(seconds=run.row["import_interval_seconds"])
-    if error_class is ErrorClass.CONFIGURATION:
-        retry_in = max(interval, timedelta(minutes=15))
-    else:
-        # Capped exponential backoff with jitter, never later than the normal interval.
-        backoff = min(interval.total_seconds(), 15 * 2 ** min(failures, 10))
-        retry_in = timedelta(seconds=backoff * (0.5 + random.random() / 2))
-    blocked = now + timedelta(seconds=retry_after) if retry_after else None
+    retry_in = retry_delay(run.row["import_interval_seconds"], failures, error_class)
     with contextlib.suppress(Exception):
         await _save_counters_after_failure(run)
+    failure = RunFailure(
+        title=f"Import from {run.row['name']} failed: {message}",
+        operation="import",
+        message=message,
+        error_class=error_class,
+        attributes=attributes,
+        retry_in=retry_in,
+        retry_after=retry_after,
+    )
     async with ctx.db.write() as conn:
-        await feeds.release_failure(
-            conn,
-            run.feed["id"],
-            owner=run.owner,
-            error=message,
-            next_poll_at=now + retry_in,
-            blocked_until=blocked,
+        await record_failure(
+            conn, summary, failure, feed_id=run.feed["id"], owner=run.owner, now=now
         )
-        await conn.execute(
-            update(import_runs)
-            .where(import_runs.c.id == summary.run_id)
-            .values(status="failed", finished_at=now, error=message)
-        )
-        await record_error(
-            conn,
-            title=f"Import from {run.row['name']} failed: {message}",
-            operation="import",
-            at=now,
-            connection_id=run.connection_id,
-            import_run_id=summary.run_id,
-            attributes={
-                **attributes,
-                "error_class": error_class.value,
-                "next_attempt_at": (now + retry_in).isoformat(),
-                "fix": import_fix(error_class),
-            },
-        )
-    summary.status = "failed"
-    summary.error = message
     log.warning(
         "import_failed",
         connection_id=run.connection_id,
@@ -451,18 +397,11 @@ async def _save_counters_after_failure(run: _Run) -> None:
         await _save_counters(run, conn)
 
 
-def import_fix(error_class: ErrorClass) -> str:
-    """What an operator does about a failed import run of this class."""
-    return {
-        ErrorClass.CONFIGURATION: "correct the connection's credentials or settings, then import",
-        ErrorClass.RATE_LIMITED: "nothing: the import resumes when the marketplace allows it",
-        ErrorClass.TRANSIENT: "nothing: the import is retried automatically with backoff",
-        ErrorClass.PERMANENT: "read the marketplace's answer; it will not pass by retrying alone",
-    }.get(error_class, "see the attributes")
-
-
-async def request_imports(ctx: ServiceContext, names: list[str] | None) -> list[str]:
-    """On demand: make the named connections (or all enabled ones) due now; returns their names."""
+async def request_imports(
+    ctx: ServiceContext, names: list[str] | None, *, feed: str = feeds.ORDERS
+) -> list[str]:
+    """On demand: make the named connections' (or all enabled ones') feed due now; returns
+    their names."""
     async with ctx.db.read() as conn:
         query = select(connections.c.id, connections.c.name, connections.c.import_enabled)
         if names is not None:
@@ -479,7 +418,7 @@ async def request_imports(ctx: ServiceContext, names: list[str] | None) -> list[
     now = ctx.clock()
     async with ctx.db.write() as conn:
         for row in chosen:
-            await feeds.ensure_feed(conn, row.id, feeds.ORDERS, now)
-        await feeds.request_now(conn, [row.id for row in chosen], now)
+            await feeds.ensure_feed(conn, row.id, feed, now)
+        await feeds.request_now(conn, [row.id for row in chosen], now, feed=feed)
     ctx.wake()
     return [row.name for row in chosen]

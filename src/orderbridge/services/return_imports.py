@@ -24,13 +24,21 @@ from orderbridge.services.connections import connection_row, connector_for
 from orderbridge.services.context import ServiceContext
 from orderbridge.services.errors import InvalidInput
 from orderbridge.services.export_scheduling import exports_new_orders
-from orderbridge.services.importing import RAW_EXCERPT_CHARS, ImportSummary, import_fix
+from orderbridge.services.import_run_records import (
+    ImportSummary,
+    RunFailure,
+    record_failure,
+    record_success,
+    retry_delay,
+    save_counters,
+)
+from orderbridge.services.importing import RAW_EXCERPT_CHARS, request_imports
 from orderbridge.services.return_exports import schedule_return_exports
 from orderbridge.store import feeds
 from orderbridge.store.dialect_insert import insert_for
 from orderbridge.store.error_log import record_error
 from orderbridge.store.return_writer import upsert_returns
-from orderbridge.store.tables import connections, error_entries, import_retries, import_runs
+from orderbridge.store.tables import error_entries, import_retries, import_runs
 
 # A channel without a returns API: look again rarely, in case the connector gains one.
 NO_RETURNS_RECHECK = timedelta(days=1)
@@ -255,21 +263,7 @@ async def _record_problem(run: _Run, conn: Any, problem: MappingProblem, now: da
 
 
 async def _save_counters(run: _Run, conn: Any) -> None:
-    summary = run.summary
-    await conn.execute(
-        update(import_runs)
-        .where(import_runs.c.id == summary.run_id)
-        .values(
-            pages=summary.pages,
-            orders_seen=summary.seen,
-            orders_created=summary.created,
-            orders_updated=summary.updated,
-            orders_unchanged=summary.unchanged,
-            orders_failed=summary.failed,
-            window_lower=summary.window.lower if summary.window else None,
-            window_upper=summary.window.upper if summary.window else None,
-        )
-    )
+    await save_counters(conn, run.summary)
 
 
 async def _finish_succeeded(run: _Run, watermark: datetime) -> None:
@@ -279,21 +273,15 @@ async def _finish_succeeded(run: _Run, watermark: datetime) -> None:
     if run.waiting_for_orders:
         interval = min(interval, WAIT_FOR_ORDERS)
     async with ctx.db.write() as conn:
-        await _save_counters(run, conn)
-        await feeds.release_success(
+        await record_success(
             conn,
-            run.feed["id"],
+            summary,
+            feed_id=run.feed["id"],
             owner=run.owner,
             watermark=watermark,
             now=now,
             next_poll_at=now + interval,
         )
-        await conn.execute(
-            update(import_runs)
-            .where(import_runs.c.id == summary.run_id)
-            .values(status="succeeded", finished_at=now)
-        )
-    summary.status = "succeeded"
     if run.waiting_for_orders:
         summary.error = "some returns wait for their order to be imported; read again soon"
     log.info(
@@ -313,67 +301,28 @@ async def _finish_failed(
     attributes: dict[str, Any],
     retry_after: float | None,
 ) -> None:
-    ctx, summary = run.ctx, run.summary
-    now = ctx.clock()
-    interval = timedelta(seconds=run.row["import_interval_seconds"])
-    retry_in = (
-        max(interval, timedelta(minutes=15))
-        if error_class is ErrorClass.CONFIGURATION
-        else interval
+    failures = int(run.feed["consecutive_failures"]) + 1
+    failure = RunFailure(
+        title=f"Return import from {run.row['name']} failed: {message}",
+        operation="import_returns",
+        message=message,
+        error_class=error_class,
+        attributes=attributes,
+        retry_in=retry_delay(run.row["import_interval_seconds"], failures, error_class),
+        retry_after=retry_after,
     )
-    blocked = now + timedelta(seconds=retry_after) if retry_after else None
-    async with ctx.db.write() as conn:
-        await feeds.release_failure(
+    async with run.ctx.db.write() as conn:
+        await record_failure(
             conn,
-            run.feed["id"],
+            run.summary,
+            failure,
+            feed_id=run.feed["id"],
             owner=run.owner,
-            error=message,
-            next_poll_at=now + retry_in,
-            blocked_until=blocked,
+            now=run.ctx.clock(),
         )
-        await conn.execute(
-            update(import_runs)
-            .where(import_runs.c.id == summary.run_id)
-            .values(status="failed", finished_at=now, error=message)
-        )
-        await record_error(
-            conn,
-            title=f"Return import from {run.row['name']} failed: {message}",
-            operation="import_returns",
-            at=now,
-            connection_id=run.connection_id,
-            import_run_id=summary.run_id,
-            attributes={
-                **attributes,
-                "error_class": error_class.value,
-                "next_attempt_at": (now + retry_in).isoformat(),
-                "fix": import_fix(error_class),
-            },
-        )
-    summary.status = "failed"
-    summary.error = message
     log.warning("return_import_failed", connection_id=run.connection_id, error=message)
 
 
 async def request_return_imports(ctx: ServiceContext, names: list[str] | None) -> list[str]:
     """On demand: make the named connections' (or all enabled ones') returns feeds due now."""
-    async with ctx.db.read() as conn:
-        query = select(connections.c.id, connections.c.name, connections.c.import_enabled)
-        if names is not None:
-            query = query.where(connections.c.name.in_(names))
-        rows = (await conn.execute(query.order_by(connections.c.name))).all()
-    if names is not None:
-        missing = set(names) - {row.name for row in rows}
-        if missing:
-            raise InvalidInput(f"no connection named {', '.join(sorted(missing))}")
-        disabled = [row.name for row in rows if not row.import_enabled]
-        if disabled:
-            raise InvalidInput(f"import is disabled for {', '.join(disabled)}")
-    chosen = [row for row in rows if row.import_enabled]
-    now = ctx.clock()
-    async with ctx.db.write() as conn:
-        for row in chosen:
-            await feeds.ensure_feed(conn, row.id, feeds.RETURNS, now)
-        await feeds.request_now(conn, [row.id for row in chosen], now, feed=feeds.RETURNS)
-    ctx.wake()
-    return [row.name for row in chosen]
+    return await request_imports(ctx, names, feed=feeds.RETURNS)
