@@ -43,6 +43,7 @@ from orderbridge.services.return_decisions import (
     record_return_decision,
 )
 from orderbridge.services.return_exports import export_returns
+from orderbridge.services.return_progress import decision_settled
 from orderbridge.services.status_sources.sources import create_source, run_source
 from orderbridge.store.order_writer import upsert_page
 from orderbridge.store.return_tables import return_decisions
@@ -322,3 +323,23 @@ async def test_a_polled_update_carries_a_refund(ctx: ServiceContext, tmp_path: P
     assert (decision["decision"], decision["source"]) == ("refund", "poll")
     # No amounts given: the returned unit at the price paid for it.
     assert decision["total_amount"] == Decimal("10.00")
+
+
+async def test_confirmed_refunds_add_up_as_money_on_every_database(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    """The amount column holds exact decimal text: the sum is made in Decimal, never by SQL
+    (which concatenated '0' || '4.00' on SQLite and failed outright on PostgreSQL)."""
+    connection_id = await _setup(ctx, tmp_path)
+    return_id = (await _store(ctx, connection_id, _return())).created[0]
+    request = ReturnDecisionRequest(
+        ReturnDecisionKind.REFUND, lines=(DecisionLine(1, "RL-1", amount=Decimal("4.00")),)
+    )
+    await record_return_decision(ctx, return_id, request, actor="test", source="api")
+    (decision,) = await _decisions(ctx)
+    for _ in range(2):  # two refunds confirmed (a second one, as a marketplace may report)
+        async with ctx.db.write() as conn:
+            await decision_settled(conn, decision, confirmed=True, now=BASE_TIME, actor="test")
+    detail = await return_detail(ctx, return_id)
+    assert detail["status"] == "refunded"
+    assert detail["refund_amount"] == "8.00"

@@ -4,9 +4,10 @@ return's timeline says so, in the transaction that settles the marketplace updat
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderbridge.domain.events import ReturnEventKind
@@ -40,15 +41,19 @@ async def decision_settled(
     await add_return_events(
         conn, [return_id], ReturnEventKind.DECISION_CONFIRMED, at=now, actor=actor, data=data
     )
-    current = ReturnStatus(
-        (await conn.execute(select(returns.c.status).where(returns.c.id == return_id))).scalar_one()
-    )
+    stored = (
+        await conn.execute(
+            select(returns.c.status, returns.c.refund_amount).where(returns.c.id == return_id)
+        )
+    ).one()
+    current = ReturnStatus(stored.status)
     target = DECISION_STATUS[ReturnDecisionKind(decision["decision"])]
     values: dict[str, Any] = {"updated_at": now}
     if decision["decision"] == ReturnDecisionKind.REFUND:
-        # The return's refunded total grows by this refund (none yet counts as nothing).
-        values["refund_amount"] = (
-            func.coalesce(returns.c.refund_amount, 0) + decision["total_amount"]
+        # The return's refunded total grows by this refund. Added here, not in SQL: the
+        # amount column is exact decimal text, which SQL would concatenate, not add.
+        values["refund_amount"] = (stored.refund_amount or Decimal(0)) + Decimal(
+            decision["total_amount"]
         )
     if target != current and can_transition(current, target):
         values["status"] = target.value
