@@ -271,6 +271,7 @@ rate_budgets = Table(
 # The fulfilment tables share ``metadata``; importing them here means anyone holding
 # ``metadata`` (migrations, test clean-up) sees the whole schema.
 from orderbridge.store import (  # noqa: E402, F401
+    admin_tables,
     configuration_tables,
     fulfilment_tables,
     return_tables,

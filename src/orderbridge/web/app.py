@@ -1,4 +1,5 @@
-"""The FastAPI application: the REST API, ``/health``, ``/metrics`` and the runner's lifetime.
+"""The FastAPI application: the REST API, the web admin, ``/health``, ``/metrics`` and the
+runner's lifetime.
 
 In embedded mode (SQLite) the work runner lives in this process and starts and stops
 with the app; in distributed mode (PostgreSQL) ``orderbridge worker`` processes do the
@@ -24,6 +25,7 @@ from orderbridge.web.api.auth import require_token
 from orderbridge.web.api.dependencies import Ctx
 from orderbridge.web.api.errors import error_response, error_responses, install_error_handlers
 from orderbridge.web.api.schemas import Health
+from orderbridge.web.ui import install_ui
 from orderbridge.work.embedded import EmbeddedRunner
 
 DESCRIPTION = f"""
@@ -115,6 +117,7 @@ def create_app(
     app.state.ctx = context
     install_error_handlers(app)
     app.include_router(api_router())
+    install_ui(app)
 
     @app.get(
         "/health",

@@ -24,6 +24,7 @@ from orderbridge.services.queries.paging import (
     decode_cursor,
     page_of,
 )
+from orderbridge.store.return_tables import returns
 from orderbridge.store.tables import (
     connections,
     error_entries,
@@ -57,6 +58,8 @@ class OrderSummary:
     exported_at: datetime | None
     # Its connection is visible-only: shown here, managed in the marketplace's portal.
     visible_only: bool = False
+    # Still open and flagged as at risk of shipping after its latest ship date.
+    late_risk: bool = False
 
 
 OrderPage = Page[OrderSummary]
@@ -77,7 +80,9 @@ _SUMMARY_COLUMNS = (
     orders.c.buyer,
     orders.c.exported_at,
     connections.c.visible_only,
+    orders.c.late_flagged_at,
 )
+_OPEN = (OrderStatus.UNSHIPPED.value, OrderStatus.PARTIALLY_SHIPPED.value)
 
 
 def _summary(row: RowMapping) -> OrderSummary:
@@ -98,6 +103,7 @@ def _summary(row: RowMapping) -> OrderSummary:
         buyer_name=buyer.get("name"),
         exported_at=row["exported_at"],
         visible_only=row["visible_only"],
+        late_risk=row["late_flagged_at"] is not None and row["status"] in _OPEN,
     )
 
 
@@ -154,9 +160,7 @@ async def list_orders(
         if search and search.strip():
             query = _search(query, search.strip())
         if late_risk is not None:
-            at_risk = orders.c.late_flagged_at.is_not(None) & orders.c.status.in_(
-                (OrderStatus.UNSHIPPED.value, OrderStatus.PARTIALLY_SHIPPED.value)
-            )
+            at_risk = orders.c.late_flagged_at.is_not(None) & orders.c.status.in_(_OPEN)
             query = query.where(at_risk if late_risk else ~at_risk)
         if key is not None:
             query = query.where(after(orders.c.purchased_at, orders.c.id, key, descending=True))
@@ -240,6 +244,26 @@ async def order_detail(ctx: ServiceContext, order_id: int) -> dict[str, Any]:
         ).mappings()
         error_items = [asdict(error_entry(entry)) for entry in errors]
         fulfilment = {kind: await fulfilment_of(conn, order_id, kind) for kind in KINDS}
+        order_returns = [
+            {
+                "id": item.id,
+                "external_id": item.external_id,
+                "status": item.status,
+                "export_status": item.export_status,
+                "requested_at": item.requested_at,
+            }
+            for item in await conn.execute(
+                select(
+                    returns.c.id,
+                    returns.c.external_id,
+                    returns.c.status,
+                    returns.c.export_status,
+                    returns.c.requested_at,
+                )
+                .where(returns.c.order_id == order_id)
+                .order_by(returns.c.requested_at, returns.c.id)
+            )
+        ]
     return {
         **asdict(_summary(row)),
         "marketplace_ids": list(row["marketplace_ids"]),
@@ -258,6 +282,7 @@ async def order_detail(ctx: ServiceContext, order_id: int) -> dict[str, Any]:
         "exports": export_items,
         "errors": error_items,
         **fulfilment,
+        "returns": order_returns,
         "raw": row["raw"],
     }
 
