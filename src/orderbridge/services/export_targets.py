@@ -17,6 +17,7 @@ from orderbridge.services.context import ServiceContext
 from orderbridge.services.errors import Conflict, InvalidInput, NotFound
 from orderbridge.store import outbox_queue
 from orderbridge.store.audit_trail import SECRET_CHANGED, record_change
+from orderbridge.store.configuration_tables import export_configurations
 from orderbridge.store.tables import connections, export_targets, outbox
 
 
@@ -100,6 +101,23 @@ async def delete_export_target(ctx: ServiceContext, name: str, *, actor: str = "
             raise Conflict(
                 f"export target {name!r} is used by {', '.join(users)}: give those connections "
                 "another target (or none) first",
+                field="name",
+            )
+        configured = (
+            (
+                await conn.execute(
+                    select(export_configurations.c.name)
+                    .where(export_configurations.c.target_id == row["id"])
+                    .order_by(export_configurations.c.name)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if configured:
+            raise Conflict(
+                f"export target {name!r} is used by the export configuration(s) "
+                f"{', '.join(configured)}: give them another target or remove them first",
                 field="name",
             )
         waiting = (

@@ -18,16 +18,20 @@ from orderbridge.domain.events import OrderEventKind
 from orderbridge.domain.states import ExportStatus, transition_to
 from orderbridge.observability import EXPORTS, log
 from orderbridge.oms.base import ExportError, TargetConfig
-from orderbridge.oms.document import order_document
-from orderbridge.services.connections import target_config
 from orderbridge.services.context import ServiceContext
+from orderbridge.services.export_delivery import (
+    export_parts,
+    failure_fix,
+    order_row,
+    payload,
+    send,
+)
 from orderbridge.services.export_scheduling import ineligibility, schedule
 from orderbridge.services.retry_timing import backoff_delay
 from orderbridge.store import outbox_queue
 from orderbridge.store.error_log import record_error
 from orderbridge.store.order_events import add_events
-from orderbridge.store.order_rows import stored_order
-from orderbridge.store.tables import connections, export_targets, order_lines, orders, outbox
+from orderbridge.store.tables import connections, orders, outbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,14 +136,11 @@ async def deliver(ctx: ServiceContext, item: outbox_queue.ClaimedItem, *, owner:
     if isinstance(prepared, str):
         return prepared
     document, config = prepared
-    target = ctx.build_target(config)
     key = f"orderbridge-order-{item.order_id}-target-{item.target_id}"
     try:
-        receipt = await target.deliver(document, key)
+        receipt = await send(ctx, config, document, key)
     except ExportError as exc:
         return await _failed(ctx, item, owner, exc, config.kind)
-    finally:
-        await target.aclose()
     now = ctx.clock()
     async with ctx.db.write() as conn:
         if not await outbox_queue.settle(
@@ -175,36 +176,12 @@ async def _start(
     """Check the export is still needed, mark the order as being exported, build the document."""
     now = ctx.clock()
     async with ctx.db.write() as conn:
-        order = (
-            (await conn.execute(select(orders).where(orders.c.id == item.order_id)))
-            .mappings()
-            .first()
-        )
+        order = await order_row(conn, item.order_id)
         if order is None or order["export_status"] == ExportStatus.EXPORTED:
             await outbox_queue.settle(conn, item.id, owner=owner, status=outbox_queue.DONE, now=now)
             return "skipped"
-        target_row = (
-            (
-                await conn.execute(
-                    select(export_targets).where(export_targets.c.id == item.target_id)
-                )
-            )
-            .mappings()
-            .one()
-        )
-        connection_query = select(connections).where(connections.c.id == item.connection_id)
-        connection = (await conn.execute(connection_query)).mappings().one()
-        lines = (
-            (
-                await conn.execute(
-                    select(order_lines)
-                    .where(order_lines.c.order_id == item.order_id)
-                    .order_by(order_lines.c.id)
-                )
-            )
-            .mappings()
-            .all()
-        )
+        assert item.target_id is not None  # an export row always names its target
+        parts = await export_parts(conn, order, item.connection_id, item.target_id)
         current = ExportStatus(order["export_status"])
         if current != ExportStatus.BEING_EXPORTED:
             # A row taken over from a dead worker is already "being exported".
@@ -222,10 +199,9 @@ async def _start(
             OrderEventKind.EXPORT_STARTED,
             at=now,
             actor=owner,
-            data={"target": target_row["name"], "attempt": item.attempts},
+            data={"target": parts.target["name"], "attempt": item.attempts},
         )
-    stored = stored_order(order, list(lines), connection["name"], connection["channel"])
-    return order_document(stored), target_config(ctx, dict(target_row))
+    return payload(ctx, parts)
 
 
 async def _failed(
@@ -268,14 +244,7 @@ async def _failed(
             actor=owner,
             data={"error": exc.message, "attempt": item.attempts},
         )
-        if retry:
-            fix = f"nothing: retried automatically at {(now + delay).isoformat()}"
-        elif exc.retryable:
-            fix = "the OMS kept failing; check it is up, then retry the export"
-        elif exc.http_status is not None:
-            fix = "the OMS refused the order; fix the cause shown, then retry the export"
-        else:
-            fix = "correct the export target as the message says, then retry the export"
+        fix = failure_fix(exc, retry_at=now + delay if retry else None, retry="retry the export")
         # One entry when trouble starts and one when it ends in failure; the attempts in
         # between only update the scheduled export's last error.
         if item.attempts == 1 or not retry:

@@ -5,14 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from orderbridge.web.api import (
+    audit_log,
     catalog,
     connections,
     error_log,
+    export_configurations,
     export_targets,
     exports,
     fulfilment,
     imports,
     orders,
+    returns,
     scheduled_exports,
     status_sources,
 )
@@ -31,6 +34,7 @@ def api_router() -> APIRouter:
     for module in (
         connections,
         export_targets,
+        export_configurations,
         imports,
         orders,
         fulfilment,
@@ -39,6 +43,8 @@ def api_router() -> APIRouter:
         error_log,
         status_sources,
         catalog,
+        audit_log,
+        returns,
     ):
         router.include_router(module.router)
     return router

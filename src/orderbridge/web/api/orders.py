@@ -15,6 +15,7 @@ from orderbridge.services.queries import (
     list_orders,
     order_detail,
 )
+from orderbridge.services.queries.configuration_exports import order_configuration_exports
 from orderbridge.web.api.dependencies import Ctx
 from orderbridge.web.api.errors import error_responses
 from orderbridge.web.api.schemas import OrderDetailOut, OrderPageOut
@@ -68,4 +69,6 @@ async def list_page(
 @router.get("/{order_id}", response_model=OrderDetailOut, responses=error_responses(404))
 async def show(order_id: int, ctx: Ctx) -> dict[str, Any]:
     """Lines, history, exports, errors and the marketplace's raw payload of one order."""
-    return await order_detail(ctx, order_id)
+    detail = await order_detail(ctx, order_id)
+    detail["configuration_exports"] = await order_configuration_exports(ctx, order_id)
+    return detail

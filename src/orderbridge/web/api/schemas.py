@@ -143,6 +143,11 @@ class ConnectionOut(BaseModel):
     consecutive_failures: int
     blocked_until: datetime | None
     running: bool = Field(description="An import of this connection is running now.")
+    returns_last_success_at: datetime | None = Field(
+        default=None, description="End of the last successful returns import."
+    )
+    returns_next_poll_at: datetime | None = None
+    returns_last_error: str | None = None
 
 
 class ConnectionList(BaseModel):
@@ -255,6 +260,19 @@ class OrderSummaryOut(BaseModel):
     visible_only: bool = Field(
         default=False, description="Read and shown only: managed in the marketplace's portal."
     )
+    late_risk: bool = Field(
+        default=False, description="Still open and at risk of shipping after its latest ship date."
+    )
+
+
+class OrderReturnOut(BaseModel):
+    """A return of this order (``GET /returns/{id}`` has it in full)."""
+
+    id: int
+    external_id: str
+    status: str
+    export_status: str
+    requested_at: datetime
 
 
 class OrderPageOut(BaseModel):
@@ -318,6 +336,24 @@ class ErrorEntryOut(BaseModel):
     resolved_at: datetime | None
 
 
+class ConfigurationExportOut(BaseModel):
+    """One export configuration's export of one order (docs/export-configurations.md)."""
+
+    id: int
+    configuration: str
+    target: str | None
+    order_id: int
+    order_external_id: str
+    connection: str
+    status: str = Field(description="scheduled, being_exported, exported or export_failed")
+    attempts: int
+    last_error: str | None
+    outbox_id: int | None = Field(description="Its row in the scheduled exports.")
+    created_at: datetime
+    updated_at: datetime
+    exported_at: datetime | None
+
+
 class OrderDetailOut(OrderSummaryOut):
     marketplace_ids: list[str]
     latest_ship_at: datetime | None
@@ -339,10 +375,14 @@ class OrderDetailOut(OrderSummaryOut):
     lines: list[OrderLineOut]
     events: list[OrderEventOut] = Field(description="The order's history, oldest first.")
     exports: list[OrderExportOut]
+    configuration_exports: list[ConfigurationExportOut] = Field(
+        default_factory=list, description="Its exports by export configurations, oldest first."
+    )
     errors: list[ErrorEntryOut]
     shipments: list[dict[str, Any]] = Field(description="Shipments reported by the OMS.")
     cancellations: list[dict[str, Any]]
     refunds: list[dict[str, Any]]
+    returns: list[OrderReturnOut] = Field(default_factory=list)
     raw: dict[str, Any] = Field(description="The marketplace's payload as last imported.")
 
 
