@@ -111,7 +111,9 @@ async def test_import_all_runs_every_channel_and_one_failure_stops_no_other(
             assert triggered.status_code == 202, triggered.text
 
             async def all_ran() -> list[Any] | None:
-                runs = (await api.get("/api/v1/imports", params={"limit": 50})).json()["items"]
+                runs = (
+                    await api.get("/api/v1/imports", params={"limit": 50, "feed": "orders"})
+                ).json()["items"]
                 finished = [run for run in runs if run["status"] in ("succeeded", "failed")]
                 return runs if len({run["connection"] for run in finished}) == 4 else None
 
