@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from orderbridge.marketplaces.base import ConnectionConfig, Connector
 from orderbridge.marketplaces.errors import MarketplaceError
-from orderbridge.marketplaces.registry import factory_for
+from orderbridge.marketplaces.registry import channels, factory_for
 from orderbridge.oms.base import TargetConfig
 from orderbridge.oms.targets import validate_target_settings
 from orderbridge.secrets_box import SecretUnreadable
@@ -296,10 +296,18 @@ async def connector_for(ctx: ServiceContext, row: dict[str, Any]) -> Connector:
     return await ctx.connectors.acquire(row["channel"], _config(ctx, row), fingerprint)
 
 
+def known_channels() -> list[str]:
+    """The channels a connection may name (the built-in ones and any registered plug-in)."""
+    return list(channels())
+
+
 async def test_connection(ctx: ServiceContext, name_or_id: str | int) -> str:
     """One cheap authenticated call; returns "ok" or the classified error's message."""
-    connector = await connector_for(ctx, await connection_row(ctx, name_or_id))
+    row = await connection_row(ctx, name_or_id)
+    # An unreadable secret is not the marketplace's answer: it goes up as it is (the API
+    # answers 500 secret_unreadable naming ORDERBRIDGE_SECRET_KEY).
     try:
+        connector = await connector_for(ctx, row)
         await connector.check()
     except MarketplaceError as exc:
         return f"{exc.error_class.value}: {exc.message}"
