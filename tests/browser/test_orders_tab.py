@@ -37,7 +37,15 @@ async def test_import_one_connection_then_all_and_export_chosen_orders(hub: Hub)
 
     async def imported() -> bool:
         await page.goto("/orders?connection=amazon-de")
-        return "Last successful import: never" not in await page.content()
+        content = await page.content()
+        if "Last successful import: never" in content:
+            return False
+        if "No order matches." in content:
+            # A run can end before the simulator's newest orders have settled (the window
+            # stops minutes before the marketplace's now): the operator presses again.
+            await page.get_by_role("button", name="Import orders", exact=True).click()
+            return False
+        return True
 
     await _until(imported, "the amazon-de import")
     rows = page.locator("tbody tr")

@@ -63,12 +63,14 @@ IMPORT_TRANSITIONS: dict[ImportStatus, frozenset[ImportStatus]] = {
 _E = ExportStatus
 EXPORT_TRANSITIONS: dict[ExportStatus, frozenset[ExportStatus]] = {
     _E.NOT_EXPORTED: frozenset({_E.SCHEDULED}),
-    _E.SCHEDULED: frozenset({_E.BEING_EXPORTED}),
+    # Back to not exported when an operator cancels the queued export (scheduled
+    # exports tab): nothing was sent, and the order waits until someone exports it again.
+    _E.SCHEDULED: frozenset({_E.BEING_EXPORTED, _E.NOT_EXPORTED}),
     # Back to scheduled when a retryable failure will be tried again.
     _E.BEING_EXPORTED: frozenset({_E.EXPORTED, _E.EXPORT_FAILED, _E.SCHEDULED}),
     _E.EXPORTED: frozenset(),
-    # An operator may retry a failed export.
-    _E.EXPORT_FAILED: frozenset({_E.SCHEDULED}),
+    # An operator may retry a failed export, or cancel it (as a scheduled one, above).
+    _E.EXPORT_FAILED: frozenset({_E.SCHEDULED, _E.NOT_EXPORTED}),
 }
 
 # Orders the merchant can act on. A pending order (payment not confirmed, often without

@@ -14,13 +14,13 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from orderbridge.web.ui import orders, sign_in
+from orderbridge.web.ui import connections, errors, orders, returns, scheduled, sign_in
 from orderbridge.web.ui.session import Forbidden, SignInRequired
 from orderbridge.web.ui.templating import render
 
 STATIC = Path(__file__).parent / "static"
 # Each module's ``router`` holds the pages of one tab.
-PAGE_MODULES = (orders,)
+PAGE_MODULES = (orders, returns, scheduled, errors, connections)
 
 
 def install_ui(app: FastAPI) -> None:
