@@ -24,6 +24,7 @@ from orderbridge.sandbox.walmart import (
     create_app,
     serve_in_background,
 )
+from orderbridge.sandbox.walmart.returns_api import RATE_LIMITS as RETURNS_SIMULATED
 from orderbridge.sandbox.walmart.settings import DEFAULT_RATE_LIMITS as SIMULATED
 
 FIXED_NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -388,8 +389,9 @@ def test_the_same_seed_generates_the_same_realistic_us_orders() -> None:
 
 def test_the_simulated_limits_are_the_ones_the_connector_declares() -> None:
     declared = {limit.operation: (limit.rate, limit.burst) for limit in DEFAULT_RATE_LIMITS}
+    simulated = {**SIMULATED, **RETURNS_SIMULATED}
     # The released-orders search is metered like the full one; the connector never calls it.
-    assert {op: v for op, v in SIMULATED.items() if op != "getAllReleasedOrders"} == declared
+    assert {op: v for op, v in simulated.items() if op != "getAllReleasedOrders"} == declared
     assert SIMULATED["getAllReleasedOrders"] == SIMULATED["getAllOrders"]
 
 
