@@ -23,8 +23,8 @@ run: install
 	ORDERBRIDGE_DATABASE_URL=$(DEMO_DB) $(BIN)/orderbridge demo
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 typecheck: install
 	$(BIN)/mypy
