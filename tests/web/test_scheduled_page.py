@@ -170,6 +170,7 @@ async def test_cancel_sends_the_order_back_to_not_exported_and_it_can_go_again(
         assert "Export to OMS triggered for 1 order." in shown.text
         order_page = await browser.get(f"/orders/{order_id}")
         assert "cancelled by ui:otto" in order_page.text  # the warning on its page
+        assert "export cancelled</strong> by ui:otto" in order_page.text  # and its timeline
     assert await _export_status(admin, ORDER) == "scheduled"
     # A failed export cancelled leaves "export failed" for "not exported" as well.
     async with admin.ctx.db.write() as conn:

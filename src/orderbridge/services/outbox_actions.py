@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from orderbridge.domain.events import OrderEventKind
+from orderbridge.domain.events import OrderEventKind, ReturnEventKind
 from orderbridge.domain.fulfilment import UpdateKind, UpdateStatus
 from orderbridge.domain.states import ExportStatus, can_transition, transition_to
 from orderbridge.services.context import ServiceContext
@@ -28,6 +28,7 @@ from orderbridge.store.configuration_exports import EXPORT_CONFIGURED
 from orderbridge.store.error_log import WARNING, record_error
 from orderbridge.store.order_events import add_events
 from orderbridge.store.return_tables import returns
+from orderbridge.store.return_writer import add_return_events
 from orderbridge.store.tables import orders, outbox
 
 # What each kind of row carries, in the words of the scheduled exports tab.
@@ -287,8 +288,24 @@ async def _withdraw(
     kind = row["kind"]
     if kind == outbox_queue.EXPORT_ORDER:
         await _unschedule(conn, orders, row["order_id"], now)
+        await add_events(
+            conn,
+            [row["order_id"]],
+            OrderEventKind.EXPORT_CANCELLED,
+            at=now,
+            actor=actor,
+            data={"outbox_id": row["id"]},
+        )
     elif kind == EXPORT_RETURN and row["subject_id"] is not None:
         await _unschedule(conn, returns, int(row["subject_id"]), now)
+        await add_return_events(
+            conn,
+            [int(row["subject_id"])],
+            ReturnEventKind.EXPORT_CANCELLED,
+            at=now,
+            actor=actor,
+            data={"outbox_id": row["id"]},
+        )
     elif kind in _NOT_SENT_EVENTS:
         subject = await _mark_not_sent(conn, kind, row["subject_id"], now=now, note=note)
         await add_events(
