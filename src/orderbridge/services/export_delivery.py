@@ -79,12 +79,14 @@ async def send(
         await target.aclose()
 
 
-def failure_fix(exc: ExportError, *, retry_at: datetime | None, retry: str) -> str:
+def failure_fix(
+    exc: ExportError, *, retry_at: datetime | None, retry: str, what: str = "order"
+) -> str:
     """What a person should do about a failed delivery; ``retry`` says how to send it again."""
     if retry_at is not None:
         return f"nothing: retried automatically at {retry_at.isoformat()}"
     if exc.retryable:
         return f"the OMS kept failing; check it is up, then {retry}"
     if exc.http_status is not None:
-        return f"the OMS refused the order; fix the cause shown, then {retry}"
+        return f"the OMS refused the {what}; fix the cause shown, then {retry}"
     return f"correct the export target as the message says, then {retry}"

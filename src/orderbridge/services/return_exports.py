@@ -20,6 +20,7 @@ from orderbridge.oms.base import ExportError, TargetConfig
 from orderbridge.oms.return_document import return_document
 from orderbridge.services.connections import target_config
 from orderbridge.services.context import ServiceContext
+from orderbridge.services.export_delivery import failure_fix, send
 from orderbridge.services.exporting import ExportDecision
 from orderbridge.services.retry_timing import backoff_delay
 from orderbridge.store import outbox_queue
@@ -210,14 +211,11 @@ async def deliver_return(ctx: ServiceContext, item: outbox_queue.ClaimedItem, *,
         return prepared
     document, config = prepared
     return_id = int(item.subject_id or 0)
-    target = ctx.build_target(config)
     key = f"orderbridge-return-{return_id}-target-{item.target_id}"
     try:
-        receipt = await target.deliver(document, key)
+        receipt = await send(ctx, config, document, key)
     except ExportError as exc:
         return await _failed(ctx, item, owner, exc, config.kind)
-    finally:
-        await target.aclose()
     now = ctx.clock()
     async with ctx.db.write() as conn:
         if not await outbox_queue.settle(
@@ -358,12 +356,12 @@ async def _failed(
             actor=owner,
             data={"error": exc.message, "attempt": item.attempts},
         )
-        if retry:
-            fix = f"nothing: retried automatically at {(now + delay).isoformat()}"
-        elif exc.http_status is not None:
-            fix = "the OMS refused the return; fix the cause shown, then export it again"
-        else:
-            fix = "check the OMS and the export target, then export the return again"
+        fix = failure_fix(
+            exc,
+            retry_at=now + delay if retry else None,
+            retry="export the return again",
+            what="return",
+        )
         if item.attempts == 1 or not retry:
             await record_error(
                 conn,
