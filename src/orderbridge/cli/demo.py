@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -80,6 +81,7 @@ def demo(
         tasks = asyncio.gather(*(server.serve() for server in sandbox_servers))
         await wait_started(sandbox_servers)
         token = await _seed(ctx, accounts, others)
+        password = await _demo_user(ctx)
         await ctx.aclose()
         hub = Served("orderbridge", create_app(build_context(settings)), HOST, port)
         console.rule("orderbridge demo")
@@ -87,6 +89,11 @@ def demo(
         for served in sandboxes:
             console.print(f"{served.name}: {served.url}")
         console.print(f"demo API token: [bold]{token}[/bold]")
+        console.print(
+            f"web admin: {hub.url}/  sign in as [bold]{DEMO_USER}[/bold] with the password "
+            f"[bold]{password}[/bold] (new on every start)",
+            soft_wrap=True,
+        )
         console.print(f'try: curl -H "Authorization: Bearer {token}" {hub.url}/api/v1/orders')
         try:
             await serve_all([server_for(hub)])
@@ -96,6 +103,22 @@ def demo(
             await tasks
 
     asyncio.run(main())
+
+
+DEMO_USER = "demo"
+
+
+async def _demo_user(ctx: ServiceContext) -> str:
+    """An admin for the web admin, with a fresh random password on every start (like the
+    demo API token, never a fixed one that a demo left running would give away)."""
+    from orderbridge.services.users import create_user, update_user
+
+    password = secrets.token_urlsafe(12)
+    try:
+        await create_user(ctx, DEMO_USER, password, "admin")
+    except Conflict:
+        await update_user(ctx, DEMO_USER, password=password)
+    return password
 
 
 async def _seed(
