@@ -1,6 +1,6 @@
-"""What the returns and scheduled exports lists read from and write into their URLs: date
-fields as UTC days, the filters as a query string for pager links, and the page a form
-goes back to after its POST."""
+"""What the list pages (orders, returns, scheduled exports) read from and write into their
+URLs: date fields as UTC days, the filters as a query string for pager links, and the page
+a form goes back to after its POST."""
 
 from __future__ import annotations
 

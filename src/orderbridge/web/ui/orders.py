@@ -3,9 +3,7 @@ pages, the export toolbar, and one order in full."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -17,24 +15,13 @@ from orderbridge.services.importing import request_imports
 from orderbridge.services.queries import list_connections, list_orders, order_detail
 from orderbridge.services.users import Permission
 from orderbridge.web.api.dependencies import Ctx
+from orderbridge.web.ui.list_params import back_path, day, query_string, with_params
 from orderbridge.web.ui.selection import chosen_ids, export_outcome, import_outcome
 from orderbridge.web.ui.session import PageUser, checked_form
 from orderbridge.web.ui.templating import back_to, render
 
 router = APIRouter()
 PAGE_SIZE = 50
-
-
-def _day(text: str | None, *, end: bool = False) -> datetime | None:
-    """A date field's day as the start of that UTC day; for "to", the start of the next, so
-    the whole day counts. A value that is not a date filters nothing."""
-    if not text:
-        return None
-    try:
-        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
-        return None
-    return day + timedelta(days=1) if end else day
 
 
 @router.get("/orders", response_class=HTMLResponse)
@@ -62,8 +49,8 @@ async def orders_page(
             status=[value for value in status or [] if value] or None,
             import_status=[import_status] if import_status else None,
             export_status=[export_status] if export_status else None,
-            purchased_from=_day(purchased_from),
-            purchased_to=_day(purchased_to, end=True),
+            purchased_from=day(purchased_from),
+            purchased_to=day(purchased_to, end=True),
             search=q,
             late_risk=True if late == "1" else None,
             limit=PAGE_SIZE,
@@ -92,22 +79,13 @@ async def orders_page(
         selected=selected,
         page=page,
         filters=filters,
-        query_without_cursor=_query(filters),
+        query_without_cursor=query_string(filters),
         order_statuses=[s.value for s in OrderStatus],
         import_statuses=[s.value for s in ImportStatus],
         export_statuses=[s.value for s in ExportStatus],
         page_problem=problem,
         first_page=cursor is None,
     )
-
-
-def _query(filters: dict[str, Any]) -> str:
-    pairs: list[tuple[str, str]] = []
-    for key, value in filters.items():
-        for item in value if isinstance(value, list) else [value]:
-            if item:
-                pairs.append((key, item))
-    return urlencode(pairs)
 
 
 @router.post("/orders/import")
@@ -126,22 +104,15 @@ async def import_orders_now(request: Request, ctx: Ctx, user: PageUser) -> Redir
 async def export_chosen(request: Request, ctx: Ctx, user: PageUser) -> RedirectResponse:
     form = await checked_form(request, user, Permission.OPERATE)
     ids = chosen_ids(form, "order_id")
-    back = str(form.get("back") or "/orders")
-    if not back.startswith("/orders"):
-        back = "/orders"
+    back = back_path(form.get("back"), "/orders")
     if not ids:
-        return RedirectResponse(_with(back, problem="Choose at least one order to export."), 303)
+        return RedirectResponse(
+            with_params(back, problem="Choose at least one order to export."), 303
+        )
     decisions = await export_orders(ctx, ids, actor=f"ui:{user.username}")
     outcomes = [(d.order_id, d.scheduled, d.message) for d in decisions]
     notice, problem = export_outcome("order", outcomes)
-    return RedirectResponse(_with(back, notice=notice, problem=problem), 303)
-
-
-def _with(path: str, **params: str | None) -> str:
-    extra = urlencode({key: value for key, value in params.items() if value})
-    if not extra:
-        return path
-    return f"{path}{'&' if '?' in path else '?'}{extra}"
+    return RedirectResponse(with_params(back, notice=notice, problem=problem), 303)
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
