@@ -13,12 +13,11 @@ from orderbridge.services.errors import ServiceError
 from orderbridge.services.exporting import export_orders
 from orderbridge.services.importing import request_imports
 from orderbridge.services.queries import list_connections, list_orders, order_detail
-from orderbridge.services.users import Permission
 from orderbridge.web.api.dependencies import Ctx
-from orderbridge.web.ui.list_params import back_path, day, query_string, with_params
-from orderbridge.web.ui.selection import chosen_ids, export_outcome, import_outcome
-from orderbridge.web.ui.session import PageUser, checked_form
-from orderbridge.web.ui.templating import back_to, render
+from orderbridge.web.ui.list_params import day, query_string
+from orderbridge.web.ui.selection import export_pressed, import_pressed
+from orderbridge.web.ui.session import PageUser
+from orderbridge.web.ui.templating import render
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -90,29 +89,16 @@ async def orders_page(
 
 @router.post("/orders/import")
 async def import_orders_now(request: Request, ctx: Ctx, user: PageUser) -> RedirectResponse:
-    form = await checked_form(request, user, Permission.OPERATE)
-    connection = str(form.get("connection") or "")
-    try:
-        triggered = await request_imports(ctx, [connection] if connection else None)
-    except ServiceError as exc:
-        return back_to("/orders", connection=connection or None, problem=exc.message)
-    notice = import_outcome("Order", triggered)
-    return back_to("/orders", connection=connection or None, notice=notice)
+    return await import_pressed(
+        request, ctx, user, home="/orders", what="Order", trigger=request_imports
+    )
 
 
 @router.post("/orders/export")
 async def export_chosen(request: Request, ctx: Ctx, user: PageUser) -> RedirectResponse:
-    form = await checked_form(request, user, Permission.OPERATE)
-    ids = chosen_ids(form, "order_id")
-    back = back_path(form.get("back"), "/orders")
-    if not ids:
-        return RedirectResponse(
-            with_params(back, problem="Choose at least one order to export."), 303
-        )
-    decisions = await export_orders(ctx, ids, actor=f"ui:{user.username}")
-    outcomes = [(d.order_id, d.scheduled, d.message) for d in decisions]
-    notice, problem = export_outcome("order", outcomes)
-    return RedirectResponse(with_params(back, notice=notice, problem=problem), 303)
+    return await export_pressed(
+        request, ctx, user, home="/orders", noun="order", export=export_orders
+    )
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)

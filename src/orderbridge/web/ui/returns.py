@@ -18,8 +18,8 @@ from orderbridge.services.return_exports import export_returns
 from orderbridge.services.return_imports import request_return_imports
 from orderbridge.services.users import Permission
 from orderbridge.web.api.dependencies import Ctx
-from orderbridge.web.ui.list_params import back_path, day, query_string, with_params
-from orderbridge.web.ui.selection import chosen_ids, export_outcome, import_outcome
+from orderbridge.web.ui.list_params import day, query_string
+from orderbridge.web.ui.selection import export_pressed, import_pressed
 from orderbridge.web.ui.session import PageUser, checked_form
 from orderbridge.web.ui.templating import back_to, render
 
@@ -97,30 +97,16 @@ async def returns_page(
 
 @router.post("/returns/import")
 async def import_returns_now(request: Request, ctx: Ctx, user: PageUser) -> RedirectResponse:
-    form = await checked_form(request, user, Permission.OPERATE)
-    connection = str(form.get("connection") or "")
-    try:
-        triggered = await request_return_imports(ctx, [connection] if connection else None)
-    except ServiceError as exc:
-        return back_to("/returns", connection=connection or None, problem=exc.message)
-    notice = import_outcome("Return", triggered)
-    return back_to("/returns", connection=connection or None, notice=notice)
+    return await import_pressed(
+        request, ctx, user, home="/returns", what="Return", trigger=request_return_imports
+    )
 
 
 @router.post("/returns/export")
 async def export_chosen(request: Request, ctx: Ctx, user: PageUser) -> RedirectResponse:
-    form = await checked_form(request, user, Permission.OPERATE)
-    ids = chosen_ids(form, "return_id")
-    back = back_path(form.get("back"), "/returns")
-    if not ids:
-        return RedirectResponse(
-            with_params(back, problem="Choose at least one return to export."), 303
-        )
-    decisions = await export_returns(ctx, ids, actor=f"ui:{user.username}")
-    # ExportDecision.order_id carries the return's id for returns.
-    outcomes = [(d.order_id, d.scheduled, d.message) for d in decisions]
-    notice, problem = export_outcome("return", outcomes)
-    return RedirectResponse(with_params(back, notice=notice, problem=problem), 303)
+    return await export_pressed(
+        request, ctx, user, home="/returns", noun="return", export=export_returns
+    )
 
 
 @router.get("/returns/{return_id}", response_class=HTMLResponse)
